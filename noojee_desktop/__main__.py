@@ -1,0 +1,3 @@
+from noojee_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""``noojee-desktop``: the GUI by default, or a sub-command.
+
+    noojee-desktop [FILE] [--sandbox] [--server URL] [--self-test]   the desktop app
+    noojee-desktop sandbox [--port N] ...                              the built-in sandbox dialler
+    noojee-desktop upload FILE --server URL ...                        headless upload
+
+Each sub-command's module owns its own argument parser; this only dispatches, and keeps
+imports lazy so the headless commands never load Qt.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from noojee_desktop.core.secrets import install_log_masking
+
+    install_log_masking()
+    if argv and argv[0] == "sandbox":
+        from noojee_desktop.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(argv[1:])
+    if argv and argv[0] == "upload":
+        from noojee_desktop.upload_cli import main as upload_main
+
+        return upload_main(argv[1:])
+    if argv and argv[0] == "templates":
+        from noojee_desktop.core.api_cli import main as templates_main
+
+        return templates_main(argv[1:])
+    from noojee_desktop.app import main as app_main
+
+    return app_main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

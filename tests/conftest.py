@@ -1,0 +1,47 @@
+"""Shared test set-up. Strict by design: warnings are errors (pyproject), Qt warnings fail.
+
+Every test runs with its own data, config and keyring so nothing touches the user's files.
+Sections below belong to the part of the app they name; keep edits inside your section.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Qt must never need a screen in tests; set before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_ACCESSIBILITY", "0")
+
+import logging
+
+import pytest
+
+from noojee_desktop.core.secrets import install_log_masking
+
+install_log_masking()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Data dir (journal, field lists), config dir and keyring of a fresh user per test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    # An in-memory keyring (tests/keyring_memory.py) instead of the desktop's.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring_memory.MemoryKeyring")
+    monkeypatch.delenv("NOOJEE_API_KEY", raising=False)
+    yield home
+
+
+# --- sandbox fixtures (owner: sandbox) -------------------------------------------------
+
+# --- API client fixtures (owner: client) ------------------------------------------------
+
+# --- spreadsheet fixtures (owner: spreadsheet) -----------------------------------------
+
+# --- upload engine fixtures (owner: engine) --------------------------------------------
+
+# --- GUI fixtures (owner: ui) ----------------------------------------------------------
