@@ -37,6 +37,43 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 
 
 # --- sandbox fixtures (owner: sandbox) -------------------------------------------------
+# A live sandbox dialler on 127.0.0.1 (own thread and loop): usable from sync, asyncio and
+# Qt tests. `sandbox.url` is http://127.0.0.1:PORT, `sandbox.api_key` the key; see
+# noojee_desktop/sandbox/server.py for leads(), stats(), request_log(), fail_next(), set_down().
+
+
+@pytest.fixture
+def sandbox():
+    """A started sandbox with introspection on, fast service time, seeded faults."""
+    from noojee_desktop.sandbox import SandboxConfig, SandboxServer
+
+    server = SandboxServer(SandboxConfig(introspection=True, service_time=0.01, seed=1)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox_factory():
+    """``sandbox_factory(**SandboxConfig kwargs)`` -> a started SandboxServer; all stopped at teardown."""
+    from noojee_desktop.sandbox import SandboxConfig, SandboxServer
+
+    servers = []
+
+    def make(**kwargs):
+        kwargs.setdefault("introspection", True)
+        kwargs.setdefault("seed", 1)
+        server = SandboxServer(SandboxConfig(**kwargs)).start()
+        servers.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            server.stop()
+
 
 # --- API client fixtures (owner: client) ------------------------------------------------
 
