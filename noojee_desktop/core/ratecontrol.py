@@ -1,0 +1,251 @@
+"""Adaptive concurrency: find how many calls the dialler can take at once, without flooding it.
+
+The dialler runs at most (hardware threads / 2) calls at once, each at least ~100 ms, queues the
+rest and drops a call queued for over a minute with code 109. The client cannot learn that number,
+so it measures it, the way TCP Vegas does for a network path:
+
+* ``base_rtt``: the lowest recent round-mean latency -- calls that did not wait in the server's queue.
+* A window ``cwnd`` of calls allowed in flight, starting at 2.
+* Once per *round* (about ``cwnd`` completions) the round's mean latency ``rtt`` gives the number of
+  our calls waiting in the server's queue: ``queued = cwnd * (1 - base_rtt / rtt)``.
+  Fewer than ``alpha`` queued: the server has idle slots, grow by one. More than ``beta``: we are
+  only adding queueing delay, shrink by one. In between: hold. So the window settles at about
+  (slots + 1): every slot busy, and on average about one call waiting, i.e. a mean queue wait well
+  under one service time.
+* 109 (too busy) or a server error (103/5xx): halve the window (at most once per round) and pause
+  new sends briefly.
+* ``base_rtt`` is a windowed minimum. A closed loop that always keeps one call queued never sees an
+  unqueued call again, so the window would drift upwards; every ``probe_interval`` seconds one round
+  runs at half the window to re-measure the true base latency (cheap: one round in many).
+
+``RateController`` is pure logic on an injectable clock, so it is unit-tested against a simulated
+server without sleeping. ``AsyncGate`` puts it in front of asyncio tasks. ``fixed=N`` turns the
+adaptation off (the user knows the server's capacity).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass
+class RateSettings:
+    initial: int = 2
+    minimum: int = 1
+    maximum: int = 32
+    alpha: float = 0.5
+    beta: float = 1.5
+    #: pause after a 109 (the server had a call queued for a minute: let it drain)
+    busy_pause: float = 2.0
+    #: pause after a 103/5xx
+    error_pause: float = 0.5
+    #: seconds of history for the base latency
+    base_window: float = 60.0
+    #: completions per round at least (a round's mean latency is one measurement)
+    min_round: int = 3
+    #: seconds between base-latency probes (one round at half the window)
+    probe_interval: float = 20.0
+
+
+class RateController:
+    """How many calls may be in flight now. Call :meth:`on_send` when a call goes out and exactly
+    one of :meth:`on_success` (any reply the server processed, with its latency),
+    :meth:`on_busy` (109), :meth:`on_error` (103/5xx) or :meth:`on_abandon` (no usable reply:
+    transport failure, cancelled) when it ends."""
+
+    def __init__(self, settings: RateSettings | None = None, *, fixed: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = s = settings or RateSettings()
+        self.fixed = fixed
+        self._clock = clock
+        if fixed is not None:
+            if fixed < 1:
+                raise ValueError("concurrency must be at least 1")
+            self.cwnd = fixed
+        else:
+            self.cwnd = max(s.minimum, min(s.maximum, s.initial))
+        self.inflight = 0
+        self.base_rtt: float | None = None
+        self._samples: collections.deque[tuple[float, float]] = collections.deque()  # (time, round mean)
+        self.last_queued = 0.0
+        self._round_latencies: list[float] = []
+        self._round_had_reduction = False
+        self._pause_until = 0.0
+        self._last_probe = clock()
+        self._probing = False
+        self._probe_skip = 0
+        # statistics, for the progress line and the benchmark
+        self.busy_count = 0
+        self.error_count = 0
+        self.max_cwnd = self.cwnd
+
+    # -- gate ---------------------------------------------------------------------------------
+    @property
+    def limit(self) -> int:
+        """Calls allowed in flight right now."""
+        if self.fixed is not None:
+            return self.fixed
+        if self._probing:
+            return max(self.settings.minimum, self.cwnd // 2)
+        return self.cwnd
+
+    def pause_remaining(self) -> float:
+        return max(0.0, self._pause_until - self._clock())
+
+    def can_send(self) -> bool:
+        return self.inflight < self.limit and self.pause_remaining() <= 0.0
+
+    def on_send(self) -> None:
+        self.inflight += 1
+
+    # -- feedback -----------------------------------------------------------------------------
+    def on_success(self, latency: float) -> None:
+        self._finish()
+        if self._probe_skip > 0:
+            # sent under the full window before the probe began: they queued, not a base sample
+            self._probe_skip -= 1
+            return
+        self._round_latencies.append(latency)
+        if len(self._round_latencies) >= max(self.settings.min_round, self.limit):
+            self._end_round(self._clock())
+
+    def on_busy(self) -> None:
+        self.busy_count += 1
+        self._finish()
+        self._reduce(self.settings.busy_pause)
+
+    def on_error(self) -> None:
+        self.error_count += 1
+        self._finish()
+        self._reduce(self.settings.error_pause)
+
+    def on_abandon(self) -> None:
+        self._finish()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _finish(self) -> None:
+        if self.inflight > 0:
+            self.inflight -= 1
+
+    def _reduce(self, pause: float) -> None:
+        now = self._clock()
+        self._pause_until = max(self._pause_until, now + pause)
+        if self.fixed is not None or self._round_had_reduction:
+            return
+        self.cwnd = max(self.settings.minimum, self.cwnd // 2)
+        self._round_had_reduction = True
+        self._round_latencies.clear()
+
+    def _end_round(self, now: float) -> None:
+        latencies = self._round_latencies
+        self._round_latencies = []
+        self._round_had_reduction = False
+        was_probing = self._probing
+        self._probing = False
+        rtt = sum(latencies) / len(latencies)
+        # Base latency: the lowest round mean in the window. Round means rather than single calls,
+        # so that calls that merely happened to be quick (service times vary) do not pass for
+        # "no queueing" and make every busy round look queued.
+        self._samples.append((now, rtt))
+        horizon = now - self.settings.base_window
+        while len(self._samples) > 1 and self._samples[0][0] < horizon:
+            self._samples.popleft()
+        self.base_rtt = min(mean for _, mean in self._samples)
+        if self.fixed is not None or was_probing:
+            return
+        queued = self.cwnd * (1.0 - self.base_rtt / rtt) if rtt > 0 else 0.0
+        self.last_queued = queued
+        s = self.settings
+        if queued < s.alpha:
+            self.cwnd = min(s.maximum, self.cwnd + 1)
+        elif queued > s.beta:
+            # far over (e.g. after a restart of a busy server): come down faster than one a round
+            self.cwnd = max(s.minimum, self.cwnd - max(1, int((queued - s.beta) / 2)))
+        self.max_cwnd = max(self.max_cwnd, self.cwnd)
+        if now - self._last_probe >= s.probe_interval:
+            self._last_probe = now
+            if self.cwnd >= 2:
+                self._probing = True
+                self._probe_skip = self.inflight
+
+    def describe(self) -> str:
+        if self.fixed is not None:
+            return f"{self.fixed} at once (fixed)"
+        return f"{self.cwnd} at once (auto)"
+
+
+class AsyncGate:
+    """Puts a :class:`RateController` in front of asyncio tasks, plus pause/resume.
+
+    ``async with gate.slot() as slot: ...; slot.success(latency)`` -- leaving without reporting
+    counts as abandoned.
+    """
+
+    def __init__(self, controller: RateController) -> None:
+        self.controller = controller
+        self._changed = asyncio.Event()
+        self._open = asyncio.Event()
+        self._open.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._open.is_set()
+
+    def pause(self) -> None:
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+
+    async def acquire(self, stop: Callable[[], bool] = lambda: False) -> bool:
+        """Wait for a free slot; False if ``stop()`` became true meanwhile (nothing acquired)."""
+        c = self.controller
+        while True:
+            if stop():
+                return False
+            if not self._open.is_set():
+                await self._wait(self._open.wait(), None)
+                continue
+            wait = c.pause_remaining()
+            if wait > 0:
+                await self._wait(self._changed.wait(), wait)
+                continue
+            if c.inflight < c.limit:
+                c.on_send()
+                return True
+            await self._wait(self._changed.wait(), None)
+
+    async def _wait(self, aw, timeout: float | None) -> None:
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(aw, timeout=timeout if timeout is not None else 0.5)
+        except asyncio.TimeoutError:
+            pass
+
+    def success(self, latency: float) -> None:
+        self.controller.on_success(latency)
+        self._wake()
+
+    def busy(self) -> None:
+        self.controller.on_busy()
+        self._wake()
+
+    def error(self) -> None:
+        self.controller.on_error()
+        self._wake()
+
+    def abandon(self) -> None:
+        self.controller.on_abandon()
+        self._wake()
+
+    def wake(self) -> None:
+        self._wake()
+
