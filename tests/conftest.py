@@ -77,6 +77,47 @@ def sandbox_factory():
 
 # --- API client fixtures (owner: client) ------------------------------------------------
 
+#: A key distinctive enough that finding it anywhere (a log line, an error text) is a leak.
+LEAKY_KEY = "K3y-LEAK-8f2c9d71e6a4b05"
+
+
+@pytest.fixture
+def leaky_key() -> str:
+    return LEAKY_KEY
+
+
+@pytest.fixture
+async def mock_client_factory():
+    """``make(handler, server="dialler.example.com", **kw)``: a NoojeeClient on httpx.MockTransport.
+
+    ``handler(request) -> httpx.Response`` (or raises an httpx exception). Clients are
+    closed at the end of the test.
+    """
+    import httpx
+
+    from noojee_desktop.core.api import NoojeeClient
+
+    made: list = []
+
+    def make(handler, server="dialler.example.com", api_key=LEAKY_KEY, **kw):
+        client = NoojeeClient(server, api_key, transport=httpx.MockTransport(handler), **kw)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+@pytest.fixture
+async def sandbox_client(sandbox):
+    """A real-HTTP NoojeeClient for the ``sandbox`` fixture's dialler (its own key)."""
+    from noojee_desktop.core.api import NoojeeClient
+
+    async with NoojeeClient(sandbox.url, sandbox.api_key) as client:
+        yield client
+
+
 # --- spreadsheet fixtures (owner: spreadsheet) -----------------------------------------
 
 # --- upload engine fixtures (owner: engine) --------------------------------------------
