@@ -514,7 +514,7 @@ class NoojeeClient:
         except httpx.HTTPError as exc:
             elapsed = time.monotonic() - started
             error = self._translate(exc, verb, shown)
-            log.warning("%s %s failed after %.3f s: %s: %s", verb, shown, elapsed, type(exc).__name__, mask(exc))
+            log.info("%s %s failed after %.3f s: %s: %s", verb, shown, elapsed, type(exc).__name__, mask(exc))
         if error is not None:
             raise error from None  # outside the except block: no __context__ either
         elapsed = time.monotonic() - started
