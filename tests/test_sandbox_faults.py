@@ -184,6 +184,17 @@ def test_restart_keeps_port_and_leads(sandbox):
         assert insert(sandbox, {"FirstPhone": phone(1)}, client).json()["code"] == 105
 
 
+def test_comes_back_once_its_port_is_free_again(sandbox):
+    sandbox.set_down(0.1)
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", sandbox.port))  # someone else holds the port when it wants it back
+    time.sleep(0.4)
+    assert sandbox.is_down
+    squatter.close()
+    with httpx.Client(timeout=5) as client:
+        assert wait_until_up(sandbox, client).json()["code"] == 0
+
+
 def test_down_until_at_start(sandbox_factory):
     sb = sandbox_factory(down_until=0.3, service_time=0.0)
     with httpx.Client(timeout=5) as client:
@@ -216,6 +227,11 @@ def test_cli_refuses_remote_host_and_bad_data(tmp_path, capsys):
     bad.write_text("{\"templates\": [", encoding="utf-8")
     assert cli_main(["--data", str(bad), "--port", "0"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert cli_main(["--port", str(busy.getsockname()[1]), "--quiet"]) == 2
+    assert "Try another --port" in capsys.readouterr().err
 
 
 def free_port() -> int:

@@ -305,7 +305,11 @@ class SandboxServer:
     async def _listen(self, port: int) -> None:
         assert self._runner is not None
         site = web.TCPSite(self._runner, self.config.host, port, reuse_address=True)
-        await site.start()
+        try:
+            await site.start()
+        except OSError:
+            await site.stop()  # unregister the failed site from the runner
+            raise
         self._site = site
         self._port = site.port
 
@@ -339,9 +343,18 @@ class SandboxServer:
 
     async def _come_up(self) -> None:
         self._up_handle = None
-        if self._site is None and not self._stopped:
+        if self._site is not None or self._stopped:
+            return
+        try:
             await self._listen(self._port or 0)
-            log.info("sandbox up again on port %s", self._port)
+        except OSError as exc:
+            # Someone took the port while we were down; keep trying rather than stay down silently.
+            log.warning("sandbox cannot listen on port %s again (%s); retrying", self._port, exc)
+            self._up_handle = asyncio.get_running_loop().call_later(
+                0.2, lambda: asyncio.ensure_future(self._come_up())
+            )
+            return
+        log.info("sandbox up again on port %s", self._port)
 
     def set_down(self, seconds: float) -> None:
         """Become unreachable (connection refused) for ``seconds``, then listen again on the
