@@ -490,3 +490,25 @@ async def test_log_lines_name_method_status_code_and_elapsed(mock_client_factory
     assert line.startswith("POST https://dialler.example.com" + API_PATH + "/insertLeadFast?")
     assert "fTemplateId=3" in line and "apiKey=***" in line and "HTTP 400" in line and "code 105" in line
     assert " s" in line and LEAKY_KEY not in line
+
+
+def test_a_new_event_loop_gets_a_new_pool():
+    """A pool belongs to the loop that made it; a client used from a later loop makes a fresh one."""
+    import asyncio
+
+    client = NoojeeClient("dialler.example.com", LEAKY_KEY,
+                          transport=httpx.MockTransport(lambda r: envelope(entities=[{"id": 1, "name": "A"}])))
+    pools = []
+
+    async def use():
+        assert await client.list_templates() == [Entity(1, "A")]
+        pools.append(client._http)
+
+    asyncio.run(use())
+    asyncio.run(use())
+    assert pools[0] is not None and pools[1] is not None and pools[0] is not pools[1]
+
+    async def close():
+        await client.aclose()
+
+    asyncio.run(close())

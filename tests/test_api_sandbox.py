@@ -319,3 +319,24 @@ async def test_no_log_line_of_a_whole_session_contains_the_key(sandbox_factory, 
     for record in caplog.records:
         assert LEAKY_KEY not in record.getMessage()
         assert LEAKY_KEY not in (record.exc_text or "")
+
+
+def test_one_client_works_across_event_loops(sandbox):
+    """The pool is made lazily inside the running loop, so a closed client can be used again later."""
+    import asyncio as aio
+
+    client = NoojeeClient(sandbox.url, sandbox.api_key)
+
+    async def first():
+        assert (await client.insert_lead(T, C, A, lead("0383218121"))).ok
+        await client.aclose()
+
+    async def second():
+        try:
+            assert (await client.insert_lead(T, C, A, lead("0383218122"))).ok
+        finally:
+            await client.aclose()
+
+    aio.run(first())
+    aio.run(second())
+    assert len(sandbox.leads()) == 2

@@ -572,6 +572,9 @@ class NoojeeClient:
                 what = f"The dialler at {host} refused the connection."
             else:
                 what = f"Could not connect to the dialler at {host}."
+            proxy = self._system_proxy()
+            if proxy:
+                what = what[:-1] + f" (through this computer's network proxy {proxy})."
             return ConnectFailed(what, details=details, may_have_landed=False, retryable=True)
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
             return ConnectionDropped(
@@ -595,6 +598,28 @@ class NoojeeClient:
             f"The call to {host} could not be made.", hint="Check the server address in Settings.",
             details=details,
         )
+
+    def _system_proxy(self) -> str:
+        """host:port of the system proxy the calls go through ('' when none), for messages."""
+        if self._transport is not None or is_loopback_host(self._host):
+            return ""
+        import urllib.request
+
+        try:
+            proxies = urllib.request.getproxies()
+            if urllib.request.proxy_bypass(self._host):
+                return ""
+        except Exception:  # platform proxy lookup trouble must not hide the real error
+            return ""
+        scheme = urlsplit(self.base_url).scheme
+        url = proxies.get(scheme) or proxies.get("all") or ""
+        if not url:
+            return ""
+        try:
+            parts = urlsplit(url if "://" in url else "http://" + url)
+            return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
+        except ValueError:
+            return ""
 
     def _not_envelope_error(self, response: httpx.Response, shown: str) -> ApiError | None:
         """The error for a non-envelope reply that means the whole connection is wrong, else None."""
