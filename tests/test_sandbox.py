@@ -316,3 +316,15 @@ def test_default_ids_unique_and_stop_idempotent():
     sb.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(api(sb, "getCampaignTemplateList"), params={"apiKey": KEY})
+
+
+def test_data_file_round_trip_and_unreadable_file(tmp_path):
+    import json
+
+    from noojee_desktop.sandbox.data import load_data
+
+    path = tmp_path / "demo.json"
+    path.write_text(json.dumps(default_data()), encoding="utf-8")
+    assert load_data(path) == default_data()
+    with pytest.raises(DemoDataError, match="Cannot read"):
+        load_data(tmp_path / "missing.json")

@@ -51,7 +51,7 @@ import random
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -600,7 +600,7 @@ class SandboxServer:
             raise _Reply(115)
         return tid, cid, aid
 
-    def _check_common(self, body: dict[str, str], *, update: bool) -> None:
+    def _check_common(self, body: dict[str, str]) -> None:
         """111 contact hours, 114 callback date, 113 priority (values of '<No Change>' skipped)."""
         ch = body.get("njContactHours")
         if ch is not None and ch.strip() and not _is_no_change(ch) and ch.strip() not in self._contact_hours:
@@ -624,7 +624,7 @@ class SandboxServer:
             phones = [_norm_phone(body[f]) for f in template["phone_fields"] if body.get(f, "").strip()]
             if not phones:
                 raise _Reply(102)
-            self._check_common(body, update=False)
+            self._check_common(body)
             ext = body.get("njExternalLeadId", "").strip()
             in_campaign = [r for r in self._leads if r["campaign_id"] == cid]
             if ext and any(r["external_id"] == ext for r in in_campaign):
@@ -668,7 +668,7 @@ class SandboxServer:
                 raise _Reply(106)
             if not any(body.get(f, "").strip() for f in template["phone_fields"]):
                 raise _Reply(102)
-            self._check_common(body, update=True)
+            self._check_common(body)
         except _Reply as r:
             return r
         for key, value in body.items():
