@@ -212,7 +212,7 @@ class AsyncGate:
             if stop():
                 return False
             if not self._open.is_set():
-                await self._wait(self._open.wait(), None)
+                await self._wait(self._changed.wait(), None)
                 continue
             wait = c.pause_remaining()
             if wait > 0:

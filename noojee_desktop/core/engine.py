@@ -1,0 +1,575 @@
+"""UploadEngine: send many leads as fast as the dialler allows, lose none, send none twice.
+
+Qt-free asyncio; the GUI runs it on qasync's loop, the headless command with ``asyncio.run``.
+
+* One :class:`NoojeeClient` (one connection pool, keep-alive); worker tasks take rows from a queue
+  and go through an :class:`AsyncGate` whose :class:`RateController` decides how many calls may be
+  in flight (adaptive, or fixed).
+* Retry policy, from ``codes.Retry``: 109 (SLOW_DOWN) -> the window shrinks, all sending pauses
+  briefly, the row is sent again (bounded by ``busy_limit`` seconds); 103/5xx (BACKOFF) -> a few
+  attempts with exponential backoff and jitter, then SERVER_ERROR; 110 and every other code -> final.
+* Connection refused / server down -> all sending pauses; one probe (the template list) retries with
+  backoff for ``outage_tolerance`` seconds; after that the rows still to send end as SERVER_ERROR
+  "server unreachable" but stay pending in the journal, so a resume sends them.
+* Key refused or not a Noojee server -> the job stops with that message; unsent rows stay pending.
+* Unknown landing (timeout or connection dropped after sending):
+  - the lead has an ``njExternalLeadId``: send again; 112 then means the first try landed
+    -> INSERTED, note "confirmed on retry";
+  - no external id, duplicates allowed: never resent automatically -> UNCERTAIN;
+  - no external id, duplicates not allowed: send again; 105 then -> INSERTED, note
+    "probably inserted by the earlier attempt".
+* Journal: "inflight, attempt n" is written before each call and the result after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable, Sequence
+
+from noojee_desktop.core import journal as jr
+from noojee_desktop.core.api import (
+    ApiError,
+    AuthError,
+    ConnectFailed,
+    InsecureUrlError,
+    NotNoojeeReply,
+    TlsError,
+)
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, Retry
+from noojee_desktop.core.outcome import RowOutcome
+from noojee_desktop.core.ratecontrol import AsyncGate, RateController, RateSettings
+from noojee_desktop.core.secrets import mask
+
+log = logging.getLogger(__name__)
+
+EXTERNAL_ID = "njExternalLeadId"
+NOTE_CONFIRMED = "confirmed on retry: the first try had landed (112 on the retry)"
+NOTE_PROBABLY = "probably inserted by the earlier attempt (105 on the retry after a lost reply)"
+MSG_UNREACHABLE = "server unreachable"
+
+
+def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
+    """A stable id from the file and the row's content: the same row of the same file always gets
+    the same id, so every retry (and a later re-run) is safe."""
+    content = json.dumps({k: v for k, v in lead.items() if k != EXTERNAL_ID}, sort_keys=True, ensure_ascii=False)
+    return "NJL-" + hashlib.sha1((fingerprint + "\x1f" + content).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class JobSpec:
+    server: str
+    template: tuple[int, str]          # (id, name)
+    campaign: tuple[int, str]
+    allocation: tuple[int, str]
+    file_path: str = ""
+    fingerprint: str = ""
+    allow_duplicates: bool = False
+    generate_external_ids: bool = False
+    resume_job_id: int | None = None   # continue this journaled job instead of starting one
+
+    def settings(self) -> dict[str, Any]:
+        return {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids}
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 4             # sends per row for 103/5xx and for lost replies
+    backoff_base: float = 1.0         # first backoff (s), doubled each time, +-50% jitter
+    backoff_max: float = 30.0
+    busy_limit: float = 1800.0        # how long a row may keep getting 109 before it is given up
+    outage_tolerance: float = 600.0   # how long to wait for a server that is down
+    probe_base: float = 1.0           # first probe delay while down, doubled up to probe_max
+    probe_max: float = 30.0
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int
+    counts: dict[Category, int]
+    inflight: int
+    rate: float                  # rows per second, recent
+    eta: float | None            # seconds
+    concurrency: str             # e.g. "5 at once (auto)"
+    paused: bool
+    waiting_for_server: bool
+    elapsed: float
+
+
+@dataclass
+class JobSummary:
+    job_id: int | None
+    total: int
+    counts: dict[Category, int]
+    outcomes: list[RowOutcome | None]
+    elapsed: float
+    stopped: str | None = None      # None, "cancelled", "unreachable", "refused"
+    message: str = ""
+    busy_replies: int = 0
+
+    @property
+    def inserted(self) -> int:
+        return self.counts.get(Category.INSERTED, 0)
+
+    @property
+    def all_inserted(self) -> bool:
+        return self.inserted == self.total
+
+
+@dataclass(eq=False)
+class _Row:
+    index: int
+    row_number: int | None
+    lead: dict[str, str]
+    attempts: int = 0
+    maybe_landed: bool = False
+    errors: int = 0                       # 103/5xx and lost replies so far
+    busy_since: float | None = None
+    force: bool = False                   # sent on explicit request ("Retry failed rows")
+
+    @property
+    def has_external_id(self) -> bool:
+        return bool(str(self.lead.get(EXTERNAL_ID) or "").strip())
+
+
+class _Stop(Exception):
+    pass
+
+
+_FATAL = (AuthError, NotNoojeeReply, TlsError, InsecureUrlError)
+
+
+class UploadEngine:
+    def __init__(self, client: Any, job: JobSpec, rows: Sequence[Any], journal: jr.Journal | None, *,
+                 concurrency: int | str = "auto",
+                 on_progress: Callable[[list[tuple[int, RowOutcome]]], None] | None = None,
+                 policy: RetryPolicy | None = None, rate: RateSettings | None = None,
+                 progress_interval: float = 0.1) -> None:
+        self.client = client
+        self.job = job
+        self.journal = journal
+        self.policy = policy or RetryPolicy()
+        fixed = None if concurrency in ("auto", None) else int(concurrency)
+        self.controller = RateController(rate, fixed=fixed)
+        self._workers = fixed if fixed is not None else self.controller.settings.maximum
+        self.on_progress = on_progress
+        self.progress_interval = progress_interval
+        self._source_rows = list(rows)
+        self.total = len(self._source_rows)
+        self.outcomes: list[RowOutcome | None] = [None] * self.total
+        self.counts: collections.Counter[Category] = collections.Counter()
+        self.job_id: int | None = None
+        self._gate: AsyncGate | None = None
+        self._queue: collections.deque[_Row] = collections.deque()
+        self._rows: dict[int, _Row] = {}
+        self._batch: list[tuple[int, RowOutcome]] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._stop_reason: str | None = None
+        self._stop_message = ""
+        self._stop_event: asyncio.Event | None = None
+        self._outage: asyncio.Task | None = None
+        self._pause_requested = False
+        self._started = 0.0
+        self._recent: collections.deque[float] = collections.deque()
+        self._done_this_run = 0
+        self._todo_this_run = 0
+        self._rng = random.Random()
+        self._ran = False
+
+    # -- control (callable from the loop thread, e.g. GUI slots) --------------------------------
+    def pause(self) -> None:
+        self._pause_requested = True
+        if self._gate:
+            self._gate.pause()
+
+    def resume(self) -> None:
+        self._pause_requested = False
+        if self._gate:
+            self._gate.resume()
+
+    def cancel(self) -> None:
+        """Calls in flight finish; nothing new is sent; unsent rows end CANCELLED (resumable)."""
+        self._stop("cancelled", "The upload was cancelled.")
+
+    @property
+    def paused(self) -> bool:
+        return self._pause_requested
+
+    def _stop(self, reason: str, message: str) -> None:
+        if self._stop_reason is None:
+            self._stop_reason = reason
+            self._stop_message = message
+        if self._stop_event:
+            self._stop_event.set()
+        if self._gate:
+            self._gate.wake()
+
+    # -- progress -------------------------------------------------------------------------------
+    def progress(self) -> Progress:
+        now = time.monotonic()
+        horizon = now - 30.0
+        while self._recent and self._recent[0] < horizon:
+            self._recent.popleft()
+        span = min(30.0, now - self._started) if self._started else 0.0
+        rate = len(self._recent) / span if span > 0.5 else 0.0
+        remaining = self._todo_this_run - self._done_this_run
+        done = sum(self.counts.values())
+        return Progress(
+            total=self.total, done=done, counts=dict(self.counts), inflight=self.controller.inflight,
+            rate=rate, eta=(remaining / rate) if rate > 0 else None,
+            concurrency=self.controller.describe(), paused=self._pause_requested,
+            waiting_for_server=self._outage is not None and not self._outage.done(),
+            elapsed=(now - self._started) if self._started else 0.0)
+
+    def _emit(self, row: _Row | int, outcome: RowOutcome, *, journal_final: bool | None = True,
+              maybe_landed: bool = False) -> None:
+        index = row if isinstance(row, int) else row.index
+        previous = self.outcomes[index]
+        if previous is not None:
+            self.counts[previous.category] -= 1
+            if not self.counts[previous.category]:
+                del self.counts[previous.category]
+        self.outcomes[index] = outcome
+        self.counts[outcome.category] += 1
+        if journal_final is not None and self.journal is not None and self.job_id is not None:
+            self.journal.record(self.job_id, index, outcome, final=journal_final, maybe_landed=maybe_landed)
+        self._batch.append((index, outcome))
+        if self.on_progress is not None and self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_later(self.progress_interval, self._flush)
+
+    def _count_done(self) -> None:
+        self._done_this_run += 1
+        self._recent.append(time.monotonic())
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        batch, self._batch = self._batch, []
+        if batch and self.on_progress is not None:
+            try:
+                self.on_progress(batch)
+            except Exception:  # a broken display must not lose the upload
+                log.exception("progress callback failed")
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _prepare(self) -> list[_Row]:
+        todo: list[_Row] = []
+        if self.journal is not None and self.job.resume_job_id is not None:
+            self.job_id = self.job.resume_job_id
+            records = self.journal.rows(self.job_id)
+            if len(records) != self.total:
+                raise ValueError("The journal's job does not match these rows (different number of rows).")
+            for rec in records:
+                r = _Row(rec.row_index, rec.row_number, dict(rec.lead or {}), attempts=rec.attempts,
+                         maybe_landed=rec.maybe_landed or rec.state == jr.INFLIGHT)
+                if rec.lead is not None:
+                    self._rows[r.index] = r
+                if rec.state == jr.DONE:
+                    if rec.outcome is not None:
+                        self._emit(rec.row_index, rec.outcome, journal_final=None)
+                    continue
+                todo.append(r)
+            self.journal.set_status(self.job_id, jr.RUNNING)
+            return todo
+
+        entries = []
+        for prepared in self._source_rows:
+            index = prepared.index
+            if not prepared.sendable:
+                errors = [i for i in prepared.issues if getattr(i, "severity", "error") == "error"]
+                text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in errors)
+                outcome = RowOutcome(Category.INVALID, None, text or "This row cannot be sent.")
+                self.outcomes[index] = outcome
+                self.counts[outcome.category] += 1
+                self._batch.append((index, outcome))
+                entries.append((index, prepared.row_number, None, None, outcome))
+                continue
+            lead = {k: v for k, v in prepared.lead.items()}
+            if self.job.generate_external_ids and not str(lead.get(EXTERNAL_ID) or "").strip():
+                lead[EXTERNAL_ID] = generated_external_id(self.job.fingerprint, lead)
+            r = _Row(index, prepared.row_number, lead)
+            self._rows[index] = r
+            todo.append(r)
+            entries.append((index, prepared.row_number, lead, lead.get(EXTERNAL_ID) or None, None))
+        if self.journal is not None:
+            self.job_id = self.journal.create_job(
+                file_path=self.job.file_path, fingerprint=self.job.fingerprint, server=self.job.server,
+                template=self.job.template, campaign=self.job.campaign, allocation=self.job.allocation,
+                settings=self.job.settings())
+            self.journal.add_rows(self.job_id, entries)
+        return todo
+
+    # -- running --------------------------------------------------------------------------------
+    async def run(self) -> JobSummary:
+        if self._ran:
+            raise RuntimeError("run() was already called; use retry_failed() to send rows again")
+        self._ran = True
+        self._setup_async()
+        todo = self._prepare()
+        return await self._send_all(todo)
+
+    async def retry_failed(self, include_rejections: bool = False) -> JobSummary:
+        """Send again the rows that ended retryable or in error (not invalid ones: their data have
+        not changed), and business rejections (DNC, duplicate...) only when asked."""
+        wanted = set(FAILED_CATEGORIES) - {Category.INVALID}
+        wanted.add(Category.PENDING)
+        if include_rejections:
+            wanted |= REJECTION_CATEGORIES
+        todo = []
+        for index, outcome in enumerate(self.outcomes):
+            if outcome is None or outcome.category not in wanted:
+                continue
+            row = self._rows.get(index)
+            if row is None:
+                continue
+            row.errors = 0
+            row.busy_since = None
+            row.force = True
+            todo.append(row)
+        self._stop_reason = None
+        self._stop_message = ""
+        self._setup_async()
+        if self.journal is not None and self.job_id is not None and todo:
+            self.journal.reopen(self.job_id, [r.index for r in todo])
+        return await self._send_all(todo)
+
+    def _setup_async(self) -> None:
+        self._stop_event = asyncio.Event()
+        if self._gate is None:
+            self._gate = AsyncGate(self.controller)
+            if self._pause_requested:
+                self._gate.pause()
+
+    async def _send_all(self, todo: list[_Row]) -> JobSummary:
+        self._started = time.monotonic()
+        self._done_this_run = 0
+        self._todo_this_run = len(todo)
+        self._queue = collections.deque(todo)
+        workers = [asyncio.create_task(self._worker()) for _ in range(min(self._workers, max(1, len(todo))))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        finally:
+            if self._outage is not None and not self._outage.done():
+                self._outage.cancel()
+                await asyncio.gather(self._outage, return_exceptions=True)
+            self._outage = None
+            if self._flush_handle is not None:
+                self._flush_handle.cancel()
+            self._flush()
+        elapsed = time.monotonic() - self._started
+        if self.journal is not None and self.job_id is not None:
+            status = {None: jr.FINISHED, "cancelled": jr.CANCELLED}.get(self._stop_reason, jr.STOPPED)
+            self.journal.set_status(self.job_id, status, self._stop_message)
+        return JobSummary(self.job_id, self.total, dict(self.counts), list(self.outcomes), elapsed,
+                          self._stop_reason, self._stop_message, self.controller.busy_count)
+
+    async def _worker(self) -> None:
+        while self._queue:
+            row = self._queue.popleft()
+            await self._send_row(row)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the job is stopped."""
+        assert self._stop_event is not None
+        if seconds <= 0:
+            return
+        try:
+            await asyncio.wait_for(self._stop_event.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    def _backoff(self, n: int) -> float:
+        p = self.policy
+        return min(p.backoff_max, p.backoff_base * 2 ** max(0, n - 1)) * self._rng.uniform(0.5, 1.5)
+
+    def _final(self, row: _Row, category: Category, code: int | None, message: str, note: str = "",
+               sent_at: datetime | None = None) -> None:
+        self._emit(row, RowOutcome(category, code, message, row.attempts, sent_at, note),
+                   journal_final=True, maybe_landed=row.maybe_landed)
+        self._count_done()
+
+    def _unsent(self, row: _Row, sent_at: datetime | None) -> None:
+        """The job stopped before this row got an answer: it stays pending (resumable)."""
+        reason = self._stop_reason
+        if reason == "cancelled":
+            if row.maybe_landed:
+                outcome = RowOutcome(Category.UNCERTAIN, None, "No answer came, and the upload was cancelled "
+                                     "before it could be checked.", row.attempts, sent_at)
+            else:
+                outcome = RowOutcome(Category.CANCELLED, None, "Not sent: the upload was cancelled.",
+                                     row.attempts, sent_at)
+        elif reason == "unreachable":
+            outcome = RowOutcome(Category.SERVER_ERROR, None, MSG_UNREACHABLE, row.attempts, sent_at,
+                                 "the dialler could not be reached; resume the upload to send this row")
+        else:
+            outcome = RowOutcome(Category.PENDING, None, "Not sent: " + self._stop_message, row.attempts, sent_at)
+        self._emit(row, outcome, journal_final=False, maybe_landed=row.maybe_landed)
+        self._count_done()
+
+    async def _send_row(self, row: _Row) -> None:
+        assert self._gate is not None
+        gate = self._gate
+        job = self.job
+        sent_at: datetime | None = None
+        while True:
+            if self._stop_reason is not None:
+                self._unsent(row, sent_at)
+                return
+            if row.maybe_landed and not row.has_external_id and job.allow_duplicates and not row.force:
+                self._final(row, Category.UNCERTAIN, None,
+                            "No answer came from the dialler; it may or may not have inserted this lead. "
+                            "Not sent again, because duplicates are allowed and the row has no external id "
+                            "(that could insert it twice). Check the campaign, or use generated external ids.",
+                            sent_at=sent_at)
+                return
+            if self._outage is not None and not await self._wait_outage():
+                continue
+            if not await gate.acquire(lambda: self._stop_reason is not None):
+                continue
+            row.attempts += 1
+            sent_at = datetime.now()
+            if self.journal is not None and self.job_id is not None:
+                self.journal.mark_inflight(self.job_id, row.index, row.attempts, sent_at)
+            t0 = time.monotonic()
+            try:
+                reply = await self.client.insert_lead(job.template[0], job.campaign[0], job.allocation[0],
+                                                      row.lead, allow_duplicates=job.allow_duplicates)
+            except _FATAL as e:
+                gate.abandon()
+                row.attempts -= 1          # refused before anything was applied
+                self._stop("refused", str(e))
+                continue
+            except ApiError as e:
+                gate.abandon()
+                if e.may_have_landed:
+                    row.maybe_landed = True
+                    row.errors += 1
+                    log.info("row %s: no answer (%s); may have landed", row.index, mask(e.user_message))
+                    if self.journal is not None and self.job_id is not None:
+                        self.journal.record(self.job_id, row.index, RowOutcome(
+                            Category.UNCERTAIN, None, e.user_message, row.attempts, sent_at), final=False,
+                            maybe_landed=True)
+                    if row.errors >= self.policy.max_attempts:
+                        self._final(row, Category.UNCERTAIN, None,
+                                    f"No answer from the dialler after {row.attempts} attempts "
+                                    f"({e.user_message}); it may or may not have inserted this lead.",
+                                    sent_at=sent_at)
+                        return
+                    await self._sleep(self._backoff(row.errors))
+                    continue
+                if isinstance(e, ConnectFailed) or e.retryable:
+                    # never reached the dialler: not an attempt; wait for it to come back
+                    row.attempts -= 1
+                    self._start_outage(e)
+                    continue
+                row.attempts -= 1
+                self._stop("refused", str(e))
+                continue
+            except asyncio.CancelledError:
+                gate.abandon()
+                raise
+            latency = reply.elapsed if getattr(reply, "elapsed", 0) else time.monotonic() - t0
+            info = reply.info
+            if info.retry is Retry.SLOW_DOWN:
+                gate.busy()
+                now = time.monotonic()
+                row.busy_since = row.busy_since or now
+                if now - row.busy_since >= self.policy.busy_limit:
+                    self._final(row, info.category, reply.code, reply.message,
+                                "the dialler stayed too busy; retry later", sent_at)
+                    return
+                if self.journal is not None and self.job_id is not None:
+                    self.journal.record(self.job_id, row.index, RowOutcome(
+                        info.category, reply.code, reply.message, row.attempts, sent_at), final=False,
+                        maybe_landed=row.maybe_landed)
+                continue
+            if info.retry is Retry.BACKOFF:
+                gate.error()
+                row.errors += 1
+                if row.errors >= self.policy.max_attempts:
+                    self._final(row, info.category, reply.code, reply.message or info.meaning,
+                                f"gave up after {row.attempts} attempts", sent_at)
+                    return
+                if self.journal is not None and self.job_id is not None:
+                    self.journal.record(self.job_id, row.index, RowOutcome(
+                        info.category, reply.code, reply.message, row.attempts, sent_at), final=False,
+                        maybe_landed=row.maybe_landed)
+                await self._sleep(self._backoff(row.errors))
+                continue
+            gate.success(latency)
+            if row.maybe_landed and reply.code == 112 and row.has_external_id:
+                self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_CONFIRMED, sent_at)
+            elif row.maybe_landed and reply.code == 105 and not row.has_external_id:
+                self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_PROBABLY, sent_at)
+            else:
+                note = "" if row.attempts <= 1 else f"sent {row.attempts} times"
+                self._final(row, info.category, reply.code, reply.message, note, sent_at)
+            return
+
+    # -- outage -----------------------------------------------------------------------------------
+    def _start_outage(self, error: ApiError) -> None:
+        if self._outage is None or self._outage.done():
+            log.warning("dialler unreachable (%s); pausing and retrying", mask(error.user_message))
+            self._outage = asyncio.get_running_loop().create_task(self._probe_until_up(error))
+
+    async def _wait_outage(self) -> bool:
+        """True when the server is back; False when the job stopped meanwhile."""
+        task = self._outage
+        if task is None:
+            return True
+        try:
+            up = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                return False
+            raise
+        if task is self._outage:
+            self._outage = None
+        return bool(up)
+
+    async def _probe_until_up(self, error: ApiError) -> bool:
+        p = self.policy
+        started = time.monotonic()
+        delay = p.probe_base
+        while self._stop_reason is None:
+            left = p.outage_tolerance - (time.monotonic() - started)
+            if left <= 0:
+                self._stop("unreachable", f"The dialler could not be reached for {p.outage_tolerance:g} seconds "
+                           f"({error.user_message}). The rows not sent yet are kept: resume the upload later.")
+                return False
+            await self._sleep(min(delay * self._rng.uniform(0.8, 1.2), left))
+            if self._stop_reason is not None:
+                return False
+            delay = min(p.probe_max, delay * 2)
+            try:
+                await self.client.list_templates()
+            except _FATAL as e:
+                self._stop("refused", str(e))
+                return False
+            except ApiError as e:
+                if isinstance(e, ConnectFailed) or e.retryable:
+                    continue
+                return True   # it answered something: it is up
+            log.info("dialler reachable again after %.1f s", time.monotonic() - started)
+            return True
+        return False
+
+
+def summarise(counts: dict[Category, int]) -> Iterable[tuple[Category, int]]:
+    """Categories in display order with their counts (zero counts left out)."""
+    for cat in Category:
+        n = counts.get(cat, 0)
+        if n:
+            yield cat, n
