@@ -120,6 +120,115 @@ async def sandbox_client(sandbox):
 
 # --- spreadsheet fixtures (owner: spreadsheet) -----------------------------------------
 
+
+@pytest.fixture
+def make_xlsx(tmp_path):
+    """make_xlsx(rows, name="leads.xlsx", sheets=None) -> Path: a workbook written by openpyxl.
+
+    ``rows``: list of lists (any cell type openpyxl takes). ``sheets``: {title: rows} for
+    several sheets; a title starting with "hidden:" makes a hidden sheet.
+    """
+    from openpyxl import Workbook
+
+    def make(rows=None, name="leads.xlsx", sheets=None):
+        wb = Workbook()
+        wb.remove(wb.active)
+        for title, data in (sheets or {"Leads": rows}).items():
+            hidden = title.startswith("hidden:")
+            ws = wb.create_sheet(title.removeprefix("hidden:"))
+            if hidden:
+                ws.sheet_state = "hidden"
+            for r in data:
+                ws.append(r)
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def make_csv(tmp_path):
+    """make_csv(text, name="leads.csv", encoding="utf-8") -> Path (text written as given)."""
+
+    def make(text, name="leads.csv", encoding="utf-8"):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return make
+
+
 # --- upload engine fixtures (owner: engine) --------------------------------------------
 
 # --- GUI fixtures (owner: ui) ----------------------------------------------------------
+
+
+@pytest.fixture
+def qt_settings_dir(tmp_path, qapp):
+    """QSettings (INI, user scope) in a temp dir; Qt caches XDG paths, so set it explicitly."""
+    from PySide6.QtCore import QSettings
+
+    path = tmp_path / "qsettings"
+    path.mkdir()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(path))
+    yield path
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync loop installed as the running asyncio loop while pytest-qt spins Qt events.
+
+    At teardown every task still pending is cancelled and allowed to finish, then the loop is
+    closed, so nothing leaks into the next test (warnings are errors here).
+    """
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        deadline = QDeadlineTimer(5000)
+        while any(not t.done() for t in pending) and not deadline.hasExpired():
+            QCoreApplication.processEvents()
+        for _ in range(5):
+            QCoreApplication.processEvents()
+        try:
+            qapp.aboutToQuit.disconnect(loop._after_run_forever)
+        except (RuntimeError, TypeError):
+            pass
+        loop.stop()
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
+    """``make_window(argv)`` -> the real main window as ``noojee-desktop ARGV`` builds it, shown;
+    closed (client closed, sandbox stopped) at teardown."""
+    from noojee_desktop.app import build_window
+
+    windows = []
+
+    def make(argv=(), show=True):
+        window = build_window(list(argv))
+        qtbot.addWidget(window)
+        windows.append(window)
+        if show:
+            window.show()
+            qtbot.waitExposed(window)
+        return window
+
+    yield make
+    for window in windows:
+        if not window.is_shut_down:
+            window._begin_shutdown()
+            qtbot.waitUntil(lambda w=window: w.is_shut_down, timeout=10000)
