@@ -467,6 +467,8 @@ async def test_key_is_masked_in_repr_errors_and_logs(mock_client_factory, caplog
             assert LEAKY_KEY not in text, (type(err), text)
         assert err.__cause__ is None and err.__context__ is None
         assert LEAKY_KEY not in pickle.dumps(err).decode("latin-1")
+        copy = pickle.loads(pickle.dumps(err))
+        assert type(copy) is type(err) and str(copy) == str(err) and copy.hint == err.hint
         for value in vars(err).values():
             assert LEAKY_KEY not in str(value)
     for reply in replies:

@@ -138,11 +138,21 @@ class ApiError(Exception):
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
+    def __reduce__(self):  # pickling must not re-run __init__ (it would add the hint twice)
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.user_message!r}, details={self.details!r}, "
             f"may_have_landed={self.may_have_landed}, retryable={self.retryable})"
         )
+
+
+def _restore_error(cls: type[ApiError], args: tuple, state: dict) -> ApiError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class AuthError(ApiError):
@@ -595,8 +605,9 @@ class NoojeeClient:
                 details=details, may_have_landed=post, retryable=True,
             )
         return ApiError(
-            f"The call to {host} could not be made.", hint="Check the server address in Settings.",
-            details=details,
+            f"The call to {host} failed" + (", and it is unknown whether the lead was applied." if post else "."),
+            hint="Check the server address in Settings and try again.",
+            details=details, may_have_landed=post,
         )
 
     def _system_proxy(self) -> str:
