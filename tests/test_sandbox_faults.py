@@ -203,6 +203,25 @@ def test_down_until_at_start(sandbox_factory):
         assert wait_until_up(sb, client).json()["code"] == 0
 
 
+def test_down_after_goes_down_by_itself_then_returns(sandbox_factory):
+    sb = sandbox_factory(down_after=0.2, down_for=0.4, service_time=0.0)
+    url = f"{sb.url}/servicemanager/rest/CampaignAPI/getCampaignTemplateList"
+    with httpx.Client(timeout=5) as client:
+        assert client.get(url, params={"apiKey": KEY}).json()["code"] == 0
+        refused = False
+        deadline = time.monotonic() + 5
+        while not refused and time.monotonic() < deadline:
+            try:
+                client.get(url, params={"apiKey": KEY})
+                time.sleep(0.02)
+            except httpx.ConnectError:
+                refused = True
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                pass  # a kept-alive connection cut as the server went down; the next try connects anew
+        assert refused
+        assert wait_until_up(sb, client).json()["code"] == 0
+
+
 # ------------------------------------------------------------------ logs and CLI
 
 
