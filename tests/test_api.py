@@ -70,6 +70,10 @@ LEAD = {"Name": "Ann Example", "FirstPhone": "0383218199", "njExternalLeadId": "
         ("http://127.5.6.7:8089/", "http://127.5.6.7:8089" + API_PATH),
         ("http://localhost:8089", "http://localhost:8089" + API_PATH),
         ("http://[::1]:8089", "http://[::1]:8089" + API_PATH),
+        # the sandbox on this computer, typed without a scheme: plain http, not a TLS error
+        ("127.0.0.1:8089", "http://127.0.0.1:8089" + API_PATH),
+        ("localhost:8089/", "http://localhost:8089" + API_PATH),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443" + API_PATH),
     ],
 )
 def test_server_address_forms_give_the_same_api_base(typed, base):

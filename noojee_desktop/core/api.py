@@ -236,7 +236,8 @@ def normalise_server(server: str, *, allow_insecure_http: bool = False) -> str:
     ``dialler.example.com:8443``, and a URL that already ends in
     ``/servicemanager/rest/CampaignAPI`` (or even names a method, with a query): the query,
     fragment and any user:password part are dropped, so a pasted URL with its key in it is
-    harmless. ``https`` is the default scheme.
+    harmless. ``https`` is the default scheme, except for this computer's own addresses
+    (``127.0.0.1:8089``), where it is ``http``.
     """
     raw = (server or "").strip()
     if not raw:
@@ -244,7 +245,8 @@ def normalise_server(server: str, *, allow_insecure_http: bool = False) -> str:
             "No server address is set.",
             hint="Enter the dialler's address, for example dialler.example.com.",
         )
-    if "://" not in raw:
+    typed_scheme = "://" in raw
+    if not typed_scheme:
         raw = "https://" + raw.lstrip("/")
     try:
         parts = urlsplit(raw)
@@ -256,6 +258,10 @@ def normalise_server(server: str, *, allow_insecure_http: bool = False) -> str:
             hint="Enter the dialler's host name, for example dialler.example.com or dialler.example.com:8443.",
         ) from None
     scheme = parts.scheme.lower()
+    if not typed_scheme and is_loopback_host(host):
+        # This computer (the built-in sandbox): nothing crosses the network, and a local
+        # test server rarely has a certificate, so "127.0.0.1:8089" means plain http.
+        scheme = "http"
     if scheme not in ("http", "https") or not host or any(c.isspace() for c in host):
         raise ApiError(
             f"The server address '{mask(server.strip())}' is not valid.",
