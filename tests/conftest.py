@@ -204,7 +204,9 @@ def qloop(qapp):
             qapp.aboutToQuit.disconnect(loop._after_run_forever)
         except (RuntimeError, TypeError):
             pass
-        loop.stop()
+        # not loop.stop(): that calls QApplication.exit(), which would end pytest-qt's waits
+        # in later tests; mark the loop stopped instead, then close it.
+        loop._QEventLoop__is_running = False  # name-mangled in qasync._QEventLoop
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)

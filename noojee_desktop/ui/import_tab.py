@@ -1,0 +1,645 @@
+"""The Import spreadsheet tab: open a file, map its columns, check it, upload it, export results.
+
+Reading and checking run on a pool thread (the window never freezes); the upload runs on the
+asyncio loop (qasync) through the core's UploadEngine, whose batched progress is applied to
+the table at most every 100 ms.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QTimer, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
+    QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView, QToolButton,
+    QVBoxLayout, QWidget,
+)
+
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.ui.chart import ResultChart
+from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
+from noojee_desktop.ui.import_model import FIXED, ImportFilterProxy, ImportModel
+from noojee_desktop.ui.mapping_header import MappingHeader
+from noojee_desktop.ui.tasks import TaskSet
+from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+FILE_FILTER = "Lead lists (*.xlsx *.xlsm *.xls *.xlsb *.ods *.csv *.txt);;All files (*)"
+FLUSH_MS = 100
+
+FILTERS: list[tuple[str, set[Category] | None]] = [
+    ("All rows", None),
+    ("Failed or not sent", set(FAILED_CATEGORIES) | {Category.PENDING}),
+    ("Rejected (duplicate, DNC, other)", set(REJECTION_CATEGORIES)),
+] + [(f"{c.symbol} {c.label}", {c}) for c in Category]
+
+
+def _fmt_duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class ImportTab(QWidget):
+    uploadFinished = Signal(object)   # the engine's summary (or None after an error)
+
+    def __init__(self, settings, window=None) -> None:
+        super().__init__(window)
+        from noojee_desktop.core.sheet import TemplateFieldStore
+
+        self._settings = settings
+        self._window = window
+        self.store = TemplateFieldStore()
+        self.tasks = TaskSet()
+        self._client = None
+        self._ids: tuple[int | None, int | None, int | None] = (None, None, None)
+        self._template_name = ""
+        self._job = None              # the background read/validate job
+        self._load_path: Path | None = None
+        self.engine = None
+        self.uploading = False
+        self._pending: list = []
+        self._upload_total = 0
+        self._upload_done = 0
+        self._started = 0.0
+        self._last_summary = None
+        self.setAcceptDrops(True)
+
+        layout = QVBoxLayout(self)
+        # sandbox offer ------------------------------------------------------------------
+        self.sample_bar = QFrame()
+        name(self.sample_bar, "sampleBar")
+        self.sample_bar.setStyleSheet("#sampleBar { background: #fff0e0; border: 1px solid #e66100;"
+                                      " border-radius: 4px; }")
+        sb = QHBoxLayout(self.sample_bar)
+        sb.setContentsMargins(8, 4, 8, 4)
+        sb.addWidget(QLabel("Sandbox: try it with the sample lead file."), 1)
+        self.sample_button = QPushButton("Open sample leads")
+        name(self.sample_button, "openSampleButton")
+        sb.addWidget(self.sample_button)
+        self.sample_bar.hide()
+        layout.addWidget(self.sample_bar)
+
+        # file row -----------------------------------------------------------------------
+        top = QHBoxLayout()
+        self.open_button = QPushButton("&Open\u2026")
+        name(self.open_button, "openFileButton")
+        self.open_button.setToolTip("Open a lead list (Ctrl+O); you can also drop a file here")
+        self.open_button.clicked.connect(self.open_dialog)
+        self.recent_button = QToolButton()
+        name(self.recent_button, "recentFilesButton")
+        self.recent_button.setText("Recent")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_button.setMenu(self.recent_menu)
+        self.file_label = QLabel("No file open. Open a lead list or drop it here.")
+        name(self.file_label, "fileLabel")
+        self.sheet_combo = QComboBox()
+        name(self.sheet_combo, "sheetCombo")
+        self.sheet_combo.hide()
+        self.sheet_combo.activated.connect(self._sheet_chosen)
+        self.search_edit = QLineEdit()
+        name(self.search_edit, "searchEdit")
+        self.search_edit.setPlaceholderText("Search rows\u2026")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMaximumWidth(220)
+        self.filter_combo = QComboBox()
+        name(self.filter_combo, "resultFilterCombo")
+        self.filter_combo.setToolTip("Show only rows with this result")
+        for label, cats in FILTERS:
+            self.filter_combo.addItem(label, cats)
+        top.addWidget(self.open_button)
+        top.addWidget(self.recent_button)
+        top.addWidget(self.file_label, 1)
+        top.addWidget(self.sheet_combo)
+        top.addWidget(self.search_edit)
+        top.addWidget(self.filter_combo)
+        layout.addLayout(top)
+
+        # load progress ------------------------------------------------------------------
+        load_row = QHBoxLayout()
+        self.load_progress = QProgressBar()
+        name(self.load_progress, "loadProgress")
+        self.load_progress.setFormat("Reading\u2026 %p%")
+        self.load_cancel = QPushButton("Stop reading")
+        name(self.load_cancel, "loadCancelButton")
+        self.load_cancel.clicked.connect(self.cancel_load)
+        load_row.addWidget(self.load_progress, 1)
+        load_row.addWidget(self.load_cancel)
+        self.load_widget = QWidget()
+        self.load_widget.setLayout(load_row)
+        self.load_widget.hide()
+        layout.addWidget(self.load_widget)
+
+        self.notice = QLabel("")
+        name(self.notice, "importNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+
+        # table ----------------------------------------------------------------------------
+        self.model = ImportModel(self)
+        self.proxy = ImportFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        name(self.table, "importTable")
+        self.header = MappingHeader(self.table)
+        self.table.setHorizontalHeader(self.header)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.header.mappingEdited.connect(self._mapping_edited)
+        self.header.phoneToggled.connect(self._phone_toggled)
+        self.filter_combo.currentIndexChanged.connect(self._filter_changed)
+        self.search_edit.textChanged.connect(self.proxy.set_search)
+
+        # upload panel ---------------------------------------------------------------------
+        panel = QWidget()
+        pl = QVBoxLayout(panel)
+        pl.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
+        self.upload_button = QPushButton("&Upload")
+        name(self.upload_button, "uploadButton")
+        self.upload_button.clicked.connect(self.start_upload)
+        self.pause_button = QPushButton("&Pause")
+        name(self.pause_button, "pauseButton")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.cancel_button = QPushButton("Stop upload")
+        name(self.cancel_button, "cancelButton")
+        self.cancel_button.clicked.connect(self.cancel_upload)
+        self.progress = QProgressBar()
+        name(self.progress, "progressBar")
+        self.progress.setFormat("%v of %m rows")
+        self.rate_label = QLabel("")
+        name(self.rate_label, "rateLabel")
+        self.rate_label.setMinimumWidth(200)
+        buttons.addWidget(self.upload_button)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.rate_label)
+        pl.addLayout(buttons)
+        lower = QHBoxLayout()
+        self.chart = ResultChart()
+        lower.addWidget(self.chart, 1)
+        side = QVBoxLayout()
+        self.export_button = QPushButton("&Export results")
+        name(self.export_button, "exportResultsButton")
+        self.export_button.setToolTip("Save every row with its result next to the original file")
+        self.export_button.clicked.connect(lambda: self.export(failed_only=False))
+        self.export_failed_button = QPushButton("Export &failed rows")
+        name(self.export_failed_button, "exportFailedButton")
+        self.export_failed_button.setToolTip("Save the rows still to load, to fix and load again")
+        self.export_failed_button.clicked.connect(lambda: self.export(failed_only=True))
+        self.retry_button = QPushButton("&Retry failed rows")
+        name(self.retry_button, "retryFailedButton")
+        self.retry_button.setToolTip("Send the rows that failed or were not sent again")
+        self.retry_button.clicked.connect(self.retry_failed)
+        self.export_status = QLabel("")
+        name(self.export_status, "exportStatus")
+        self.export_status.setWordWrap(True)
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for b in (self.export_button, self.export_failed_button, self.retry_button):
+            side.addWidget(b)
+        side.addWidget(self.export_status)
+        side.addStretch(1)
+        lower.addLayout(side)
+        pl.addLayout(lower)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
+        self._update_buttons()
+
+    # wiring ----------------------------------------------------------------------------
+    def set_client(self, client) -> None:
+        self._client = client
+        self._update_buttons()
+
+    def set_ids(self, template, campaign, allocation) -> None:
+        old_template = self._ids[0]
+        self._ids = (template, campaign, allocation)
+        if self._window is not None:
+            self._template_name = self._window.chooser.current_names()[0]
+        if template != old_template and self.model.sheet is not None and not self.uploading:
+            self._remap(self.store.suggest(template, self.model.sheet.headers) if template is not None
+                        else self._auto_mapping(self.model.sheet.headers))
+        self._update_buttons()
+
+    def offer_sample(self, path: Path) -> None:
+        self.sample_bar.show()
+        self.sample_button.clicked.connect(lambda: self.load(path))
+
+    def template_fields(self, template_id: int, template_name: str = "") -> tuple[list[str], set[str]]:
+        from noojee_desktop.ui.main_window import DEFAULT_FIELDS, DEFAULT_PHONES
+
+        tf = self.store.get(template_id)
+        if tf.fields:
+            return list(tf.fields), set(tf.phone_fields)
+        return list(DEFAULT_FIELDS), set(DEFAULT_PHONES)
+
+    def save_template_fields(self, template_id: int, template_name: str, fields: list[str],
+                             phones: set[str]) -> None:
+        self.store.remember(template_id, fields, phones)
+
+    # opening -----------------------------------------------------------------------------
+    @Slot()
+    def open_dialog(self) -> QFileDialog:
+        start = self._settings.recent_files()[0] if self._settings.recent_files() else str(Path.home())
+        dialog = QFileDialog(self, "Open a lead list", str(Path(start).parent if Path(start).is_file() else start),
+                             FILE_FILTER)
+        name(dialog, "openFileDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda p: self.load(Path(p)))
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self._settings.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        for p in files:
+            self.recent_menu.addAction(p).triggered.connect(lambda _=False, path=p: self.load(Path(path)))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.load(Path(url.toLocalFile()))
+                event.acceptProposedAction()
+                return
+
+    @property
+    def loading(self) -> bool:
+        return self._job is not None
+
+    def load(self, path: Path, sheet_name: str | None = None) -> None:
+        """Read and check ``path`` on a pool thread; the table fills when it is done."""
+        if self.uploading:
+            show_error(self, "Upload running", "Stop the upload before opening another file.")
+            return
+        self.cancel_load()
+        from noojee_desktop.core.sheet import read_sheet, validate
+
+        template = self._ids[0]
+        store = self.store
+        auto = self._auto_mapping
+
+        def work(progress, cancel):
+            sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
+            mapping = store.suggest(template, sheet.headers) if template is not None else auto(sheet.headers)
+            prepared = validate(sheet, mapping)
+            return sheet, mapping, prepared
+
+        self._load_path = Path(path)
+        self.load_widget.show()
+        self.load_progress.setRange(0, 0)
+        self.file_label.setText(f"Reading {Path(path).name}\u2026")
+        self._job = run_in_background(work, on_success=self._loaded, on_failure=self._load_failed,
+                                      on_progress=self._load_progress, parent=self)
+        self._update_buttons()
+
+    def _auto_mapping(self, headers):
+        from noojee_desktop.core.sheet import auto_map
+
+        return auto_map(headers)
+
+    @Slot()
+    def cancel_load(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+            self.load_widget.hide()
+            self.file_label.setText("Reading stopped.")
+            self._update_buttons()
+
+    def _load_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.load_progress.setRange(0, total)
+            self.load_progress.setValue(min(done, total))
+
+    def _loaded(self, result) -> None:
+        self._job = None
+        self.load_widget.hide()
+        sheet, mapping, prepared = result
+        self.model.set_data(sheet, prepared, mapping)
+        self._set_header(mapping)
+        self._settings.add_recent_file(str(sheet.path))
+        label = sheet.path.name + (f" \u2014 sheet '{sheet.sheet_name}'" if sheet.sheet_name else "")
+        self.file_label.setText(f"{label}: {len(sheet.rows):,} rows")
+        self.file_label.setToolTip(str(sheet.path))
+        self.sheet_combo.blockSignals(True)
+        self.sheet_combo.clear()
+        self.sheet_combo.addItems(sheet.sheet_names)
+        self.sheet_combo.setCurrentText(sheet.sheet_name)
+        self.sheet_combo.blockSignals(False)
+        self.sheet_combo.setVisible(len(sheet.sheet_names) > 1)
+        self.export_status.clear()
+        self.sample_bar.hide()
+        self._after_validation()
+        self.table.resizeColumnToContents(1)
+        self.table.setColumnWidth(3, 260)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        from noojee_desktop.core.sheet import ReadCancelled
+
+        self._job = None
+        self.load_widget.hide()
+        self._update_buttons()
+        if isinstance(exc, ReadCancelled):
+            self.file_label.setText("Reading stopped.")
+            return
+        self.file_label.setText("The file could not be opened.")
+        show_exception(self, "Cannot open the file", exc)
+
+    @Slot(int)
+    def _sheet_chosen(self, _index: int) -> None:
+        if self.model.sheet is not None:
+            self.load(self.model.sheet.path, self.sheet_combo.currentText())
+
+    # mapping ----------------------------------------------------------------------------
+    def _set_header(self, mapping) -> None:
+        from noojee_desktop.core.sheet import SYSTEM_FIELD_LABELS, SYSTEM_FIELDS
+
+        sheet = self.model.sheet
+        template = self._ids[0]
+        fields = self.store.get(template).fields if template is not None else []
+        system = [(f, f"{SYSTEM_FIELD_LABELS.get(f, f)} ({f})") for f in SYSTEM_FIELDS]
+        self.header.set_mapping(sheet.headers, list(fields), dict(mapping.columns), set(mapping.phone_fields), system)
+        self.header.updateGeometry()
+        self.table.updateGeometries()
+
+    def _mapping_edited(self, header: str, field) -> None:
+        mapping = self.model.mapping
+        from noojee_desktop.core.sheet import Mapping, is_phone_name
+
+        columns = dict(mapping.columns)
+        columns[header] = field
+        phones = set(mapping.phone_fields)
+        if field and is_phone_name(field):
+            phones.add(field)
+        self._remap(Mapping(columns, phones), rebuild_header=False)
+
+    def _phone_toggled(self, field: str, on: bool) -> None:
+        from noojee_desktop.core.sheet import Mapping
+
+        mapping = self.model.mapping
+        phones = set(mapping.phone_fields)
+        (phones.add if on else phones.discard)(field)
+        self._remap(Mapping(dict(mapping.columns), phones))
+
+    def _remap(self, mapping, rebuild_header: bool = True) -> None:
+        """Check the file again with a new mapping (off the GUI thread); saved per template."""
+        from noojee_desktop.core.sheet import validate
+
+        sheet = self.model.sheet
+        if sheet is None:
+            return
+        template = self._ids[0]
+        if template is not None:
+            try:
+                self.store.save_mapping(template, sheet.headers, mapping)
+            except OSError:
+                log.warning("could not save the column mapping", exc_info=True)
+        if self._job is not None:
+            self._job.cancel()
+
+        def work(progress, cancel):
+            return validate(sheet, mapping)
+
+        def done(prepared):
+            self._job = None
+            self.model.set_prepared(prepared, mapping)
+            if rebuild_header:
+                self._set_header(mapping)
+            else:
+                self.header._phones = set(mapping.phone_fields)
+                self.header.viewport().update()
+            self._after_validation()
+
+        self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
+
+    def _after_validation(self) -> None:
+        sheet = self.model.sheet
+        problems = self.model.mapping.problems(sheet.headers) if self.model.mapping is not None else []
+        invalid = self.model.counts.get(Category.INVALID, 0)
+        lines = list(sheet.notes[:3]) + problems
+        if invalid:
+            lines.append(f"\u270e {invalid:,} row(s) need fixing before they can be sent; they are marked "
+                         "in red (hover a cell to see why). The other rows can be uploaded.")
+        self.notice.setText("\n".join(lines))
+        self.notice.setStyleSheet("color: #8a1c1c;" if problems or invalid else "")
+        self.notice.setVisible(bool(lines))
+        self._refresh_counts()
+        self._update_buttons()
+
+    # filtering -------------------------------------------------------------------------
+    @Slot(int)
+    def _filter_changed(self, index: int) -> None:
+        self.proxy.set_categories(self.filter_combo.itemData(index))
+
+    # upload ----------------------------------------------------------------------------
+    def sendable_rows(self) -> list[int]:
+        return [r for r, p in enumerate(self.model.prepared)
+                if p.sendable and self.model.outcomes[r] is None]
+
+    def _update_buttons(self) -> None:
+        has_rows = self.model.sheet is not None and bool(self.model.prepared)
+        ready = (self._client is not None and all(i is not None for i in self._ids) and has_rows
+                 and not self.uploading and self._job is None)
+        self.upload_button.setEnabled(ready and bool(self.sendable_rows()))
+        if self._client is None:
+            self.upload_button.setToolTip("Connect to a dialler first")
+        elif not all(i is not None for i in self._ids):
+            self.upload_button.setToolTip("Choose a template, campaign and allocation first")
+        else:
+            self.upload_button.setToolTip("Send every row that passed the checks")
+        self.pause_button.setEnabled(self.uploading)
+        self.cancel_button.setEnabled(self.uploading)
+        done_any = any(o is not None for o in self.model.outcomes)
+        self.export_button.setEnabled(has_rows and not self.uploading)
+        self.export_failed_button.setEnabled(has_rows and not self.uploading and done_any)
+        self.retry_button.setEnabled(ready and bool(self.model.failed_rows()))
+        self.open_button.setEnabled(not self.uploading)
+
+    @Slot()
+    def start_upload(self) -> None:
+        rows = self.sendable_rows()
+        if rows:
+            self.tasks.add(self.upload(rows))
+
+    @Slot()
+    def retry_failed(self) -> None:
+        rows = [r for r in self.model.failed_rows() if self.model.prepared[r].sendable]
+        if rows:
+            self.model.reset_outcomes(rows)
+            self.tasks.add(self.upload(rows))
+
+    def _make_engine(self, rows: list[int]):
+        from noojee_desktop.core.engine import JobSpec, UploadEngine
+
+        sheet = self.model.sheet
+        t, c, a = self._ids
+        job = JobSpec(server=self._window.server if self._window is not None else "",
+                      template_id=t, campaign_id=c, allocation_id=a, source=str(sheet.path),
+                      fingerprint=sheet.fingerprint)
+        prepared = [self.model.prepared[r] for r in rows]
+        return UploadEngine(self._client, job, prepared, None, concurrency="auto",
+                            on_progress=self._on_progress)
+
+    @qasync.asyncSlot()
+    async def upload(self, rows: list[int]) -> None:
+        if self.uploading:
+            return
+        try:
+            self.engine = self._make_engine(rows)
+        except Exception as exc:
+            show_exception(self, "Cannot start the upload", exc)
+            return
+        self.uploading = True
+        self._upload_total = len(rows)
+        self._upload_done = 0
+        self._started = time.monotonic()
+        self.progress.setRange(0, len(rows))
+        self.progress.setValue(0)
+        self.pause_button.setChecked(False)
+        self._update_buttons()
+        self._flush_timer.start()
+        summary = None
+        try:
+            summary = await self.engine.run()
+        except Exception as exc:
+            show_exception(self, "The upload stopped", exc)
+        finally:
+            self._flush()
+            self._flush_timer.stop()
+            self.uploading = False
+            self.engine = None
+            self._last_summary = summary
+            elapsed = time.monotonic() - self._started
+            self.rate_label.setText(f"Finished in {_fmt_duration(elapsed)}")
+            self._update_buttons()
+            self.uploadFinished.emit(summary)
+
+    def _on_progress(self, batch) -> None:
+        self._pending.extend(batch)
+
+    @Slot()
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        self.model.apply_outcomes(batch)
+        self._upload_done += sum(1 for _i, o in batch if o is not None and o.category is not Category.RETRYABLE)
+        self.progress.setValue(min(self._upload_done, self._upload_total))
+        elapsed = max(0.001, time.monotonic() - self._started)
+        rate = self._upload_done / elapsed
+        left = self._upload_total - self._upload_done
+        eta = _fmt_duration(left / rate) if rate > 0 else "\u2014"
+        self.rate_label.setText(f"{rate:.1f} leads/s \u00b7 about {eta} left")
+        self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
+        self.chart.set_counts(Counter({k: v for k, v in self.model.counts.items() if v > 0}))
+
+    @Slot(bool)
+    def _pause_toggled(self, paused: bool) -> None:
+        if self.engine is None:
+            return
+        if paused:
+            self.engine.pause()
+            self.pause_button.setText("&Resume")
+            self.rate_label.setText("Paused")
+        else:
+            self.engine.resume()
+            self.pause_button.setText("&Pause")
+
+    @Slot()
+    def cancel_upload(self) -> None:
+        if self.engine is not None:
+            self.engine.cancel()
+            self.rate_label.setText("Stopping\u2026 (waiting for replies already on their way)")
+
+    def ask_stop_then(self, then) -> QMessageBox:
+        box = QMessageBox(self)
+        name(box, "confirmCloseBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Upload running")
+        box.setText("An upload is still running. Stop it and close?")
+        box.setInformativeText("Rows not sent yet can be sent later: the upload can be resumed next time.")
+        stop = box.addButton("Stop and close", QMessageBox.ButtonRole.AcceptRole)
+        name(stop, "stopAndCloseButton")
+        keep = box.addButton("Keep uploading", QMessageBox.ButtonRole.RejectRole)
+        name(keep, "keepUploadingButton")
+        box.setDefaultButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def clicked(button) -> None:
+            if button is stop:
+                self.cancel_upload()
+                self.uploadFinished.connect(lambda *_: then())
+                if not self.uploading:
+                    then()
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        return box
+
+    async def shutdown(self) -> None:
+        self.cancel_load()
+        if self.engine is not None:
+            self.engine.cancel()
+        await self.tasks.cancel_all()
+        self._flush_timer.stop()
+
+    # export ------------------------------------------------------------------------------
+    def export(self, failed_only: bool = False) -> Path | None:
+        from noojee_desktop.core.sheet import default_results_path, write_results
+
+        sheet = self.model.sheet
+        if sheet is None:
+            return None
+        path = default_results_path(sheet.path, "failed" if failed_only else "results")
+        try:
+            write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only)
+        except Exception as exc:
+            message, details = describe_exception(exc)
+            show_error(self, "Results not saved", message, details)
+            return None
+        what = "Rows still to load" if failed_only else "Results"
+        self.export_status.setText(f"{what} saved as <a href='{path.as_uri()}'>{path.name}</a>")
+        self.export_status.setOpenExternalLinks(True)
+        self.export_status.setToolTip(str(path))
+        self.last_export = path
+        return path

@@ -1,0 +1,354 @@
+"""The Single lead tab: a form of the template's fields plus the system fields.
+
+Phone fields are marked; the form checks itself before sending (a phone number is needed,
+numbers must look like numbers); the reply is shown in words and colour, and the leads sent
+this session are listed underneath.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+import qasync
+from PySide6.QtCore import QDateTime, QTime, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget, QScrollArea, QSplitter,
+)
+from PySide6.QtGui import QColor
+
+from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.errors import describe_exception
+from noojee_desktop.ui.tasks import TaskSet
+from noojee_desktop.ui.widgets import name
+
+log = logging.getLogger(__name__)
+
+CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
+PHONE_MARK = "\u260e"
+_PHONE_OK = re.compile(r"^\+?[\d\s()\-.]{6,20}$")
+MAX_HISTORY = 50
+
+
+def phone_problem(value: str) -> str | None:
+    """A plain sentence if ``value`` does not look like a dialable phone number."""
+    v = value.strip()
+    if not v:
+        return None
+    if not _PHONE_OK.match(v):
+        return "Only digits, spaces and + ( ) - are allowed in a phone number."
+    digits = re.sub(r"\D", "", v)
+    if len(digits) < 8:
+        return "Too short for a phone number with its area code."
+    if not v.startswith(("0", "+")):
+        return "Starts without 0 or +: a spreadsheet may have dropped the leading zero."
+    return None
+
+
+class FieldsDialog(QDialog):
+    """Edit a template's field list: one field per line, phone fields starting with *."""
+
+    def __init__(self, fields: list[str], phones: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Template fields")
+        name(self, "fieldsDialog")
+        layout = QVBoxLayout(self)
+        help_ = QLabel("The dialler does not tell us a template's fields, so list them here: one per "
+                       "line, exactly as spelt in the template. Start phone fields with * .")
+        help_.setWordWrap(True)
+        layout.addWidget(help_)
+        self.edit = QPlainTextEdit("\n".join(("*" if f in phones else "") + f for f in fields))
+        name(self.edit, "fieldsEdit")
+        layout.addWidget(self.edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def result_fields(self) -> tuple[list[str], set[str]]:
+        fields: list[str] = []
+        phones: set[str] = set()
+        for line in self.edit.toPlainText().splitlines():
+            text = line.strip()
+            is_phone = text.startswith("*")
+            text = text.lstrip("*").strip()
+            if text and text not in fields:
+                fields.append(text)
+                if is_phone:
+                    phones.add(text)
+        return fields, phones
+
+
+class LeadForm(QWidget):
+    """The Single lead tab."""
+
+    fieldsEdited = Signal(list, set)   # the user changed the template's field list
+    leadSent = Signal(object)          # the reply (LeadReply) of a sent lead
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = TaskSet()
+        self._client = None
+        self._ids: tuple[int | None, int | None, int | None] = (None, None, None)
+        self._fields: list[str] = []
+        self._phones: set[str] = set()
+        self.edits: dict[str, QLineEdit] = {}
+        self._errors: dict[str, QLabel] = {}
+
+        outer = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(splitter)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        fields_box = QGroupBox("Lead")
+        fields_box_layout = QVBoxLayout(fields_box)
+        self.form_widget = QWidget()
+        name(self.form_widget, "leadForm")
+        self.form = QFormLayout(self.form_widget)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.form_widget)
+        fields_box_layout.addWidget(scroll)
+        edit_fields = QPushButton("Edit fields\u2026")
+        name(edit_fields, "editFieldsButton")
+        edit_fields.clicked.connect(self._edit_fields)
+        hint = QLabel(f"{PHONE_MARK} = phone field (at least one is needed)")
+        hint.setStyleSheet("color: palette(mid);")
+        row = QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(edit_fields)
+        fields_box_layout.addLayout(row)
+        left_layout.addWidget(fields_box, 1)
+
+        system = QGroupBox("Dialling")
+        sform = QFormLayout(system)
+        self.external_id = QLineEdit()
+        name(self.external_id, "externalIdEdit")
+        self.external_id.setPlaceholderText("your reference, unique in the campaign (optional)")
+        self.callback_check = QCheckBox("Call back at")
+        name(self.callback_check, "callbackCheck")
+        self.callback = QDateTimeEdit()
+        name(self.callback, "callbackEdit")
+        self.callback.setDisplayFormat(CALLBACK_FORMAT)
+        self.callback.setCalendarPopup(True)
+        now = QDateTime.currentDateTime()
+        self.callback.setDateTime(QDateTime(now.date().addDays(1), QTime(9, 0)))
+        self.callback.setEnabled(False)
+        self.callback_check.toggled.connect(self.callback.setEnabled)
+        cb_row = QHBoxLayout()
+        cb_row.addWidget(self.callback_check)
+        cb_row.addWidget(self.callback, 1)
+        self.priority = QSpinBox()
+        name(self.priority, "prioritySpin")
+        self.priority.setRange(0, 100)
+        self.priority.setValue(10)
+        self.priority.setToolTip("0 to 100; lower numbers are dialled sooner. Default 10.")
+        self.contact_hours = QLineEdit()
+        name(self.contact_hours, "contactHoursEdit")
+        self.contact_hours.setPlaceholderText("the template's default")
+        sform.addRow("External id:", self.external_id)
+        sform.addRow("Callback:", cb_row)
+        sform.addRow("Priority:", self.priority)
+        sform.addRow("Contact Hours:", self.contact_hours)
+        left_layout.addWidget(system)
+
+        send_row = QHBoxLayout()
+        self.keep_values = QCheckBox("Keep values after sending")
+        name(self.keep_values, "keepValuesCheck")
+        self.send_button = QPushButton("&Send lead")
+        name(self.send_button, "sendLeadButton")
+        self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        send_row.addWidget(self.keep_values)
+        send_row.addStretch(1)
+        send_row.addWidget(self.send_button)
+        left_layout.addLayout(send_row)
+        self.result_label = QLabel("")
+        name(self.result_label, "leadResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setMinimumHeight(44)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        left_layout.addWidget(self.result_label)
+        splitter.addWidget(left)
+
+        right = QGroupBox("Sent this session")
+        rl = QVBoxLayout(right)
+        self.history = QListWidget()
+        name(self.history, "leadHistory")
+        rl.addWidget(self.history)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self._update_enabled()
+
+    # wiring from the window ------------------------------------------------------------
+    def set_client(self, client) -> None:
+        self._client = client
+        self._update_enabled()
+
+    def set_ids(self, template: int | None, campaign: int | None, allocation: int | None) -> None:
+        self._ids = (template, campaign, allocation)
+        self._update_enabled()
+
+    def set_fields(self, fields: list[str], phones: set[str]) -> None:
+        values = {f: e.text() for f, e in self.edits.items()}
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.edits.clear()
+        self._errors.clear()
+        self._fields = list(fields)
+        self._phones = set(phones)
+        for field in fields:
+            edit = QLineEdit(values.get(field, ""))
+            name(edit, f"field_{field}", field)
+            is_phone = field in phones
+            if is_phone:
+                edit.setPlaceholderText("with area code, e.g. 0383218199")
+            err = QLabel()
+            err.setStyleSheet("color: #a61b1b;")
+            err.setWordWrap(True)
+            err.hide()
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(edit)
+            box.addWidget(err)
+            label = f"{PHONE_MARK} {field}:" if is_phone else f"{field}:"
+            self.form.addRow(label, box)
+            edit.textChanged.connect(self._clear_field_error)
+            self.edits[field] = edit
+            self._errors[field] = err
+
+    def _update_enabled(self) -> None:
+        ready = self._client is not None and all(i is not None for i in self._ids)
+        self.send_button.setEnabled(ready)
+        if self._client is None:
+            self.send_button.setToolTip("Connect to a dialler first")
+        elif not ready:
+            self.send_button.setToolTip("Choose a template, campaign and allocation first")
+        else:
+            self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
+
+    # validation ------------------------------------------------------------------------
+    @Slot()
+    def _clear_field_error(self) -> None:
+        for field, edit in self.edits.items():
+            if edit is self.sender():
+                self._set_error(field, None)
+
+    def _set_error(self, field: str, message: str | None) -> None:
+        err = self._errors.get(field)
+        edit = self.edits.get(field)
+        if err is None or edit is None:
+            return
+        err.setText(message or "")
+        err.setVisible(bool(message))
+        edit.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if message else "")
+
+    def lead(self) -> dict[str, str]:
+        lead = {f: e.text().strip() for f, e in self.edits.items() if e.text().strip()}
+        if self.external_id.text().strip():
+            lead["njExternalLeadId"] = self.external_id.text().strip()
+        if self.callback_check.isChecked():
+            lead["njCallBackDate"] = self.callback.dateTime().toString(CALLBACK_FORMAT)
+        lead["njPriority"] = str(self.priority.value())
+        if self.contact_hours.text().strip():
+            lead["njContactHours"] = self.contact_hours.text().strip()
+        return lead
+
+    def validate(self) -> list[str]:
+        """Mark problems beside the fields; returns them (empty: ready to send)."""
+        problems: list[str] = []
+        for field in self.edits:
+            self._set_error(field, None)
+        phones_given = [f for f in self._phones if f in self.edits and self.edits[f].text().strip()]
+        if not self._phones:
+            problems.append("This template has no phone field listed: use 'Edit fields\u2026' to mark one.")
+        elif not phones_given:
+            for f in self._phones:
+                self._set_error(f, "Enter at least one phone number.")
+            problems.append("Enter at least one phone number.")
+        for f in phones_given:
+            problem = phone_problem(self.edits[f].text())
+            if problem and "leading zero" not in problem:
+                self._set_error(f, problem)
+                problems.append(f"{f}: {problem}")
+            elif problem:
+                self._set_error(f, problem)  # a warning: shown but does not stop sending
+        return problems
+
+    # sending ---------------------------------------------------------------------------
+    @qasync.asyncSlot()
+    async def send(self) -> None:
+        if not self.send_button.isEnabled():
+            return
+        problems = self.validate()
+        if problems:
+            self._show_result("\u270e " + " ".join(problems), Category.INVALID.colour)
+            return
+        client = self._client
+        t, c, a = self._ids
+        lead = self.lead()
+        self.send_button.setEnabled(False)
+        self._show_result("Sending\u2026", "#ffffff")
+        try:
+            reply = await client.insert_lead(t, c, a, lead)
+        except Exception as exc:
+            message, details = describe_exception(exc)
+            log.warning("sending a lead failed: %s\n%s", message, details)
+            category = Category.UNCERTAIN if getattr(exc, "may_have_landed", False) else Category.SERVER_ERROR
+            self._show_result(f"{category.symbol} {category.label}: {message}", category.colour)
+            self._add_history(lead, f"{category.symbol} {category.label}", category.colour)
+        else:
+            cat = reply.info.category
+            code = "" if reply.code is None else f" (code {reply.code}"
+            code += f", {reply.message})" if code and reply.message else (")" if code else "")
+            self._show_result(f"{cat.symbol} {cat.label}{code}\n{reply.info.meaning}", cat.colour)
+            self._add_history(lead, f"{cat.symbol} {cat.label}", cat.colour)
+            if reply.ok and not self.keep_values.isChecked():
+                self.clear()
+            self.leadSent.emit(reply)
+        finally:
+            self._update_enabled()
+
+    def clear(self) -> None:
+        for edit in self.edits.values():
+            edit.clear()
+        self.external_id.clear()
+
+    def _show_result(self, text: str, colour: str) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: black; padding: 6px; border-radius: 4px;"
+            " border: 1px solid rgba(0,0,0,40); }")
+
+    def _add_history(self, lead: dict[str, str], outcome: str, colour: str) -> None:
+        who = next((lead[f] for f in self._fields if f in lead and f not in self._phones), "")
+        phone = next((lead[f] for f in self._fields if f in lead and f in self._phones), "")
+        text = f"{datetime.now():%H:%M}  {who or '(no name)'}  {phone}  \u2192 {outcome}"
+        item = QListWidgetItem(text)
+        item.setBackground(QColor(colour))
+        item.setForeground(QColor("black"))
+        self.history.insertItem(0, item)
+        while self.history.count() > MAX_HISTORY:
+            self.history.takeItem(self.history.count() - 1)
+
+    @Slot()
+    def _edit_fields(self) -> None:
+        dialog = FieldsDialog(self._fields, self._phones, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def done() -> None:
+            fields, phones = dialog.result_fields()
+            self.set_fields(fields, phones)
+            self.fieldsEdited.emit(fields, phones)
+
+        dialog.accepted.connect(done)
+        dialog.open()

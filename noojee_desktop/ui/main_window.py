@@ -1,0 +1,314 @@
+"""The main window: connection bar, Template -> Campaign -> Allocation, and two tabs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import qasync
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from noojee_desktop import APP_NAME, __version__, resources_path
+from noojee_desktop.core.secrets import register_key
+from noojee_desktop.ui.chooser import Chooser
+from noojee_desktop.ui.connection import ConnectionBar, ConnectionDialog
+from noojee_desktop.ui.errors import describe_exception, log_dir, show_error
+from noojee_desktop.ui.lead_form import LeadForm
+from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
+from noojee_desktop.ui.tasks import TaskSet
+from noojee_desktop.ui.widgets import name
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIELDS = ["Name", "StreetAddress", "City", "State", "PostCode", "FirstPhone"]
+DEFAULT_PHONES = {"FirstPhone"}
+
+
+def default_client_factory(server: str, api_key: str):
+    from noojee_desktop.core.api import NoojeeClient, is_loopback_host
+    from urllib.parse import urlsplit
+
+    text = server if "://" in server else f"https://{server}"
+    loopback = is_loopback_host(urlsplit(text).hostname or "")
+    return NoojeeClient(server, api_key, allow_insecure_http=loopback)
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        path = resources_path(f"icons/noojee-desktop-{size}.png")
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
+class MainWindow(QMainWindow):
+    """Owns the one NoojeeClient of the current connection (and the sandbox, if started)."""
+
+    shutDown = Signal()   # emitted once the client is closed and the window may go
+
+    def __init__(self, *, make_client: Callable[[str, str], object] = default_client_factory,
+                 sandbox=None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        name(self, "mainWindow")
+        self.settings = AppSettings()
+        self.make_client = make_client
+        self.sandbox = sandbox
+        self.client = None
+        self.server = ""
+        self._api_key = ""
+        self._first_start = False
+        self._shown_once = False
+        self._shutting_down = False
+        self.is_shut_down = False
+        self.tasks = TaskSet()
+        self._dialog: ConnectionDialog | None = None
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 8, 10, 6)
+        self.connection_bar = ConnectionBar()
+        self.connection_bar.settingsRequested.connect(self.open_connection_dialog)
+        layout.addWidget(self.connection_bar)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        self.chooser = Chooser(self.settings)
+        layout.addWidget(self.chooser)
+        self.tabs = QTabWidget()
+        name(self.tabs, "tabs")
+        self.lead_form = LeadForm()
+        self.tabs.addTab(self.lead_form, "&Single lead")
+        from noojee_desktop.ui.import_tab import ImportTab
+
+        self.import_tab = ImportTab(self.settings, self)
+        self.tabs.addTab(self.import_tab, "&Import spreadsheet")
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Ready")
+
+        self.chooser.selectionChanged.connect(self._selection_changed)
+        self.lead_form.fieldsEdited.connect(self._fields_edited)
+        self._make_menu()
+        self.lead_form.set_fields(DEFAULT_FIELDS, DEFAULT_PHONES)
+        self.resize(1180, 780)
+
+    # menu ------------------------------------------------------------------------------
+    def _make_menu(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = QAction("&Open spreadsheet\u2026", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self._open_file)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        conn = QAction("&Connection\u2026", self)
+        conn.triggered.connect(self.open_connection_dialog)
+        file_menu.addAction(conn)
+        file_menu.addSeparator()
+        quit_ = QAction("&Quit", self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        file_menu.addAction(quit_)
+
+        lead_menu = bar.addMenu("&Lead")
+        self.send_action = QAction("&Send lead", self)
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.triggered.connect(self._send_shortcut)
+        lead_menu.addAction(self.send_action)
+        self.refresh_action = QAction("&Refresh lists", self)
+        self.refresh_action.setShortcut(QKeySequence("F5"))
+        self.refresh_action.triggered.connect(self.chooser.refresh)
+        lead_menu.addAction(self.refresh_action)
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction("&About", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+        logs = QAction("Show &log folder", self)
+        logs.triggered.connect(lambda: self.statusBar().showMessage(f"Log files: {log_dir()}", 10000))
+        help_menu.addAction(logs)
+
+    @Slot()
+    def _send_shortcut(self) -> None:
+        if self.tabs.currentWidget() is self.lead_form:
+            self.lead_form.send()
+
+    @Slot()
+    def _open_file(self) -> None:
+        self.tabs.setCurrentWidget(self.import_tab)
+        self.import_tab.open_dialog()
+
+    @Slot()
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            act = self.recent_menu.addAction("(none yet)")
+            act.setEnabled(False)
+        for path in files:
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
+
+    def open_path(self, path: str | Path) -> None:
+        self.tabs.setCurrentWidget(self.import_tab)
+        self.import_tab.load(Path(path))
+
+    @Slot()
+    def _about(self) -> None:
+        box = QMessageBox(self)
+        name(box, "aboutBox")
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setText(f"<b>{APP_NAME}</b> {__version__}")
+        box.setInformativeText("Puts sales leads into a Noojee Contact dialler, one by one or from a "
+                               f"spreadsheet.<br>Log files: {log_dir()}")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # connection ------------------------------------------------------------------------
+    def connect_to(self, server: str, api_key: str, *, sandbox: bool = False) -> bool:
+        """Use a new connection (closes the previous client). False with a message if impossible."""
+        try:
+            client = self.make_client(server, api_key)
+        except Exception as exc:
+            message, details = describe_exception(exc)
+            self.connection_bar.set_server(server_host(server), sandbox)
+            self.connection_bar.set_status(message.split("\n")[0], ok=False)
+            show_error(self, "Cannot connect", message, details)
+            return False
+        register_key(api_key)
+        old = self.client
+        self.client = client
+        self.server = server
+        self._api_key = api_key
+        if old is not None:
+            self.tasks.add(old.aclose())
+        self.connection_bar.set_server(server_host(server) if not sandbox else f"{server_host(server)} (sandbox)",
+                                       sandbox)
+        self.connection_bar.set_status("Connecting\u2026")
+        self.lead_form.set_client(client)
+        self.import_tab.set_client(client)
+        self.chooser.set_client(client, server)
+        return True
+
+    def needs_first_start_dialog(self) -> bool:
+        return self._first_start
+
+    @Slot()
+    def open_connection_dialog(self) -> ConnectionDialog:
+        if self._dialog is not None and self._dialog.isVisible():
+            self._dialog.raise_()
+            return self._dialog
+        dialog = ConnectionDialog(self.make_client, self.server or self.settings.server,
+                                  self._api_key, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda d=dialog: self._dialog_accepted(d))
+        dialog.destroyed.connect(lambda *_: setattr(self, "_dialog", None))
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_accepted(self, dialog: ConnectionDialog) -> None:
+        server, key = dialog.server(), dialog.api_key()
+        if not self.connect_to(server, key):
+            return
+        self.settings.set_server(server)
+        if dialog.remember_key():
+            try:
+                save_key(server, key)
+            except RuntimeError as exc:
+                show_error(self, "Key not saved", f"{exc} It is used for this session only.",
+                           describe_exception(exc)[1])
+        self.statusBar().showMessage(f"Connected to {server_host(server)}", 5000)
+
+    def start_saved_connection(self) -> None:
+        """At start-up: saved server + keyring key, or mark that the first-start dialog is due."""
+        server = self.settings.server
+        key = load_key(server) if server else None
+        if server and key:
+            self.connect_to(server, key)
+        else:
+            self._first_start = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self._first_start:
+                QTimer.singleShot(0, self.open_connection_dialog)
+
+    # selection -------------------------------------------------------------------------
+    @Slot(object, object, object)
+    def _selection_changed(self, template, campaign, allocation) -> None:
+        self.lead_form.set_ids(template, campaign, allocation)
+        self.import_tab.set_ids(template, campaign, allocation)
+        if self.client is not None:
+            names = self.chooser.current_names()
+            combo = self.chooser.combo("template")
+            if combo.isEnabled() or combo.count():
+                count = combo.count() - 1 if combo.isEnabled() else 0
+                self.connection_bar.set_status(
+                    f"\u2714 Connected \u00b7 {max(count, 0)} template(s)" if combo.isEnabled()
+                    else self.chooser._levels["template"].status.text() or "Connecting\u2026",
+                    ok=True if combo.isEnabled() else None)
+            if template is not None:
+                fields, phones = self.import_tab.template_fields(template, names[0])
+                self.lead_form.set_fields(fields, phones)
+
+    @Slot(list, set)
+    def _fields_edited(self, fields: list, phones: set) -> None:
+        template = self.chooser.current_ids()[0]
+        if template is not None:
+            self.import_tab.save_template_fields(template, self.chooser.current_names()[0], fields, phones)
+
+    # closing ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
+        if self.is_shut_down:
+            event.accept()
+            return
+        event.ignore()
+        if self._shutting_down:
+            return
+        if self.import_tab.uploading:
+            self.import_tab.ask_stop_then(self._begin_shutdown)
+            return
+        self._begin_shutdown()
+
+    def _begin_shutdown(self) -> None:
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        self.tasks.add(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        try:
+            await self.import_tab.shutdown()
+            await self.chooser.tasks.cancel_all()
+            await self.lead_form.tasks.cancel_all()
+            if self._dialog is not None:
+                await self._dialog.tasks.cancel_all()
+            if self.client is not None:
+                await self.client.aclose()
+            self.settings.sync()
+            if self.sandbox is not None:
+                self.sandbox.stop()
+        except Exception:
+            log.exception("error while closing")
+        finally:
+            self.is_shut_down = True
+            if shiboken6.isValid(self):   # the C++ window may be gone already (app teardown)
+                self.shutDown.emit()
+                self.close()

@@ -1,0 +1,127 @@
+"""Where the desktop app keeps its settings and the API key.
+
+Plain settings (server, last choices per server, recent files) live in QSettings, always in
+INI format so tests can point them at a temp dir with ``QSettings.setPath``. The API key
+never goes there: it lives in the system keyring under service ``noojee-desktop`` with the
+server's host as the user name (the headless command reads the same entry).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QSettings
+
+from noojee_desktop import APP_ID, ORG_NAME
+from noojee_desktop.core.secrets import register_key
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "noojee-desktop"
+MAX_RECENT = 8
+
+
+def server_host(server: str) -> str:
+    """The host (with port, if any) of what the user typed: 'dialler.example.com' or a URL."""
+    text = server.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    return (parts.netloc or parts.path).lower().rstrip("/")
+
+
+def qsettings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_ID)
+
+
+class AppSettings:
+    """Typed access to the app's QSettings."""
+
+    def __init__(self) -> None:
+        self._s = qsettings()
+
+    # connection ---------------------------------------------------------------------
+    @property
+    def server(self) -> str:
+        return str(self._s.value("connection/server", "") or "")
+
+    def set_server(self, server: str) -> None:
+        self._s.setValue("connection/server", server)
+        self._s.sync()
+
+    # last choice per server ---------------------------------------------------------
+    def last_choice(self, server: str) -> tuple[int | None, int | None, int | None]:
+        key = f"choices/{server_host(server) or 'none'}"
+        raw = self._s.value(key, "")
+        out: list[int | None] = []
+        for part in (str(raw or "").split(",") + ["", "", ""])[:3]:
+            out.append(int(part) if part.strip().lstrip("-").isdigit() else None)
+        return out[0], out[1], out[2]
+
+    def set_last_choice(self, server: str, template: int | None, campaign: int | None,
+                        allocation: int | None) -> None:
+        key = f"choices/{server_host(server) or 'none'}"
+        self._s.setValue(key, ",".join("" if v is None else str(v) for v in (template, campaign, allocation)))
+
+    # recent files -------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        raw = self._s.value("import/recent", [])
+        if isinstance(raw, str):
+            raw = [raw] if raw else []
+        return [str(p) for p in (raw or [])][:MAX_RECENT]
+
+    def add_recent_file(self, path: str) -> None:
+        files = [p for p in self.recent_files() if p != path]
+        self._s.setValue("import/recent", [path, *files][:MAX_RECENT])
+
+    # single lead form ---------------------------------------------------------------
+    @property
+    def keep_values(self) -> bool:
+        return str(self._s.value("lead/keep_values", "false")).lower() == "true"
+
+    def set_keep_values(self, keep: bool) -> None:
+        self._s.setValue("lead/keep_values", "true" if keep else "false")
+
+    def sync(self) -> None:
+        self._s.sync()
+
+
+# keyring ------------------------------------------------------------------------------
+
+def keyring_usable() -> bool:
+    """False when keyring has no real backend (it would refuse to store anything)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+    except Exception:  # a broken backend is as good as none
+        log.warning("keyring backend failed to load", exc_info=True)
+        return False
+
+
+def load_key(server: str) -> str | None:
+    host = server_host(server)
+    if not host or not keyring_usable():
+        return None
+    import keyring
+
+    try:
+        key = keyring.get_password(KEYRING_SERVICE, host)
+    except Exception:
+        log.warning("could not read the API key from the keyring", exc_info=True)
+        return None
+    register_key(key)
+    return key
+
+
+def save_key(server: str, key: str) -> None:
+    """Store the key in the keyring; raises RuntimeError with a plain message if impossible."""
+    import keyring
+
+    register_key(key)
+    try:
+        keyring.set_password(KEYRING_SERVICE, server_host(server), key)
+    except Exception as exc:
+        raise RuntimeError("The system keyring refused to store the API key.") from exc

@@ -1,0 +1,166 @@
+"""The real main window against the sandbox on 127.0.0.1: connection, dropdowns, one lead."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton, QWidget
+
+from noojee_desktop.core.codes import Category
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+
+def combo(window, name) -> QComboBox:
+    found = window.findChild(QComboBox, name)
+    assert found is not None, name
+    assert found.accessibleName() == name
+    return found
+
+
+def choose(qtbot, window, key: str, text: str) -> None:
+    box = combo(window, f"{key}Combo")
+    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
+    box.setCurrentIndex(box.findText(text))
+
+
+def pick_solar(qtbot, window) -> None:
+    choose(qtbot, window, "template", "Solar Leads")
+    choose(qtbot, window, "campaign", "Solar VIC")
+    choose(qtbot, window, "allocation", "VIC Week 1")
+    assert window.chooser.current_ids() == (1, 11, 111)
+
+
+@pytest.fixture
+def connected(make_window, sandbox, monkeypatch):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    return make_window(["--server", sandbox.url])
+
+
+def test_preset_connection_fills_the_cascade_without_a_dialog(qtbot, connected, sandbox):
+    window = connected
+    pick_solar(qtbot, window)
+    # campaigns follow the template: another template shows its own campaigns
+    choose(qtbot, window, "template", "Insurance Renewals")
+    qtbot.waitUntil(lambda: combo(window, "campaignCombo").findText("Home Insurance 2025") >= 0, timeout=5000)
+    assert combo(window, "campaignCombo").findText("Solar VIC") < 0
+    assert combo(window, "allocationCombo").currentData() is None
+    # no first-start dialog, and the preset was not saved
+    assert window._dialog is None
+    assert window.settings.server == ""
+    assert "Connected" in window.connection_bar.status_label.text()
+
+
+def test_last_choice_is_remembered_per_server(qtbot, make_window, sandbox, monkeypatch):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    first = make_window(["--server", sandbox.url])
+    pick_solar(qtbot, first)
+    first._begin_shutdown()
+    qtbot.waitUntil(lambda: first.is_shut_down, timeout=5000)
+    second = make_window(["--server", sandbox.url])
+    qtbot.waitUntil(lambda: second.chooser.current_ids() == (1, 11, 111), timeout=5000)
+
+
+def test_send_one_lead_shows_green_result_and_lands(qtbot, connected, sandbox):
+    window = connected
+    pick_solar(qtbot, window)
+    form = window.lead_form
+    assert window.findChild(QWidget, "leadForm").accessibleName() == "leadForm"
+    form.edits["Name"].setText("Alice Example")
+    form.edits["FirstPhone"].setText("0383218199")
+    send = window.findChild(QPushButton, "sendLeadButton")
+    assert send.isEnabled()
+    qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
+    assert Category.INSERTED.colour in form.result_label.styleSheet()
+    leads = [r["lead"] for r in sandbox.leads(11)]
+    assert [(lead.get("Name"), lead.get("FirstPhone")) for lead in leads] == [("Alice Example", "0383218199")]
+    assert str(leads[0].get("njPriority")) == "10"
+    assert form.history.count() == 1
+    assert QColor(Category.INSERTED.colour) == form.history.item(0).background().color()
+    assert form.edits["Name"].text() == ""   # cleared after success (keep values is off)
+
+    # the same phone again: a duplicate, in words and its own colour
+    form.edits["Name"].setText("Alice Again")
+    form.edits["FirstPhone"].setText("0383218199")
+    qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: Category.DUPLICATE.label in form.result_label.text(), timeout=5000)
+    assert "105" in form.result_label.text()
+    assert form.edits["Name"].text() == "Alice Again"   # kept, so it can be corrected
+    assert form.history.count() == 2
+
+
+def test_form_checks_phone_before_sending(qtbot, connected, sandbox):
+    window = connected
+    pick_solar(qtbot, window)
+    form = window.lead_form
+    form.edits["Name"].setText("No Phone")
+    qtbot.mouseClick(window.findChild(QPushButton, "sendLeadButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "phone" in form.result_label.text().lower(), timeout=2000)
+    assert sandbox.leads() == []
+
+
+def test_callback_and_priority_are_sent_in_contract_format(qtbot, connected, sandbox):
+    from PySide6.QtCore import QDate, QDateTime, QTime
+
+    window = connected
+    pick_solar(qtbot, window)
+    form = window.lead_form
+    form.edits["FirstPhone"].setText("0398765432")
+    form.callback_check.setChecked(True)
+    form.callback.setDateTime(QDateTime(QDate(2031, 3, 4), QTime(14, 5)))
+    form.priority.setValue(3)
+    form.external_id.setText("ACC-77")
+    form.send()
+    qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
+    lead = sandbox.leads(11)[-1]["lead"]
+    assert lead["njCallBackDate"] == "2031/03/04 14:05"
+    assert str(lead["njPriority"]) == "3"
+    assert lead["njExternalLeadId"] == "ACC-77"
+
+
+def test_first_start_opens_connection_dialog_and_saves_key_in_keyring(qtbot, make_window, sandbox):
+    import keyring
+
+    window = make_window([])
+    qtbot.waitUntil(lambda: window._dialog is not None and window._dialog.isVisible(), timeout=3000)
+    dialog = window._dialog
+    server_edit = dialog.findChild(QLineEdit, "serverEdit")
+    key_edit = dialog.findChild(QLineEdit, "apiKeyEdit")
+    assert key_edit.echoMode() == QLineEdit.EchoMode.Password
+    server_edit.setText(sandbox.url)
+    key_edit.setText(sandbox.api_key)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Connected" in dialog.test_status.text(), timeout=5000)
+    assert dialog.template_list.count() == 3
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: combo(window, "templateCombo").findText("Solar Leads") >= 0, timeout=5000)
+    assert window.settings.server == sandbox.url
+    host = sandbox.url.split("://")[1]
+    assert keyring.get_password("noojee-desktop", host) == sandbox.api_key
+    # the key is nowhere in the settings file
+    from noojee_desktop.ui.settings import qsettings
+
+    settings_file = qsettings().fileName()
+    with open(settings_file, encoding="utf-8") as fh:
+        assert sandbox.api_key not in fh.read()
+
+
+def test_wrong_key_is_explained_inline_with_retry(qtbot, make_window, sandbox, monkeypatch):
+    monkeypatch.setenv("NOOJEE_API_KEY", "not-the-key")
+    window = make_window(["--server", sandbox.url])
+    status = window.chooser._levels["template"].status
+    qtbot.waitUntil(lambda: bool(status.text()), timeout=5000)
+    assert "key" in status.text().lower()
+    assert window.chooser._levels["template"].retry.isVisibleTo(window)
+    assert "not-the-key" not in status.text()
+
+
+def test_about_box_shows_version(qtbot, connected):
+    from noojee_desktop import __version__
+
+    connected._about()
+    box = connected.findChild(QMessageBox, "aboutBox")
+    assert box is not None and __version__ in box.text()
+    box.close()
