@@ -1,0 +1,438 @@
+"""``noojee-desktop upload``: the headless upload (same engine as the app; for scheduled imports).
+
+    noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
+        [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
+        [--generate-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
+        [--dry-run] [--resume] [--insecure-http] [--outage-tolerance SECONDS]
+
+The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
+keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
+(lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
+"dialler.example.com")``. Never from the command line (it would show in process lists).
+
+Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which);
+2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import urlsplit
+
+from noojee_desktop.core.codes import Category
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
+KEYRING_SERVICE = "noojee-desktop"
+ENV_KEY = "NOOJEE_API_KEY"
+
+
+class UsageError(Exception):
+    """Bad usage or unreadable input: exit 2, nothing sent."""
+
+
+class ServerError(Exception):
+    """Server unreachable or key refused: exit 3."""
+
+
+def server_host(server: str) -> str:
+    """The keyring user name for a server (the same rule as the app's settings)."""
+    text = server.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    return (parts.netloc or parts.path).lower().rstrip("/")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="noojee-desktop upload",
+        description="Upload a spreadsheet of leads to a Noojee dialler, without the window. "
+        f"The API key comes from the {ENV_KEY} environment variable or the key the app saved in the "
+        "system keyring.",
+        epilog="Exit status: 0 every row inserted; 1 some rows rejected or failed; 2 bad usage or "
+        "unreadable input (nothing sent); 3 server unreachable or key refused.")
+    p.add_argument("file", metavar="FILE", help="the lead list (.xlsx, .xls, .ods, .csv ...)")
+    p.add_argument("--server", required=True, metavar="URL", help="the dialler's address")
+    p.add_argument("--template", required=True, metavar="T", help="campaign template: id or exact name")
+    p.add_argument("--campaign", required=True, metavar="C", help="campaign: id or exact name")
+    p.add_argument("--allocation", required=True, metavar="A", help="allocation: id or exact name")
+    p.add_argument("--sheet", metavar="NAME", help="which sheet of a workbook (default: the first with data)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
+    p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
+    p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
+    p.add_argument("--generate-external-ids", action="store_true",
+                   help="give rows without an external id a stable one, so every retry is safe")
+    p.add_argument("--results", metavar="PATH", help="results file (.xlsx or .csv); default: next to FILE")
+    p.add_argument("--concurrency", default="auto", metavar="N|auto",
+                   help="calls at once: auto (finds what the dialler takes) or a number")
+    p.add_argument("--timeout", type=float, default=90.0, metavar="SECONDS",
+                   help="how long to wait for each reply (the vendor asks for more than 60)")
+    p.add_argument("--outage-tolerance", type=float, default=600.0, metavar="SECONDS",
+                   help="how long to keep retrying while the dialler is down (default 600)")
+    p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
+    p.add_argument("--insecure-http", action="store_true", help="allow plain http to a remote dialler")
+    return p
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _concurrency(value: str) -> int | str:
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(value)
+    except ValueError:
+        raise UsageError(f"--concurrency must be 'auto' or a number, not '{value}'.") from None
+    if not 1 <= n <= 64:
+        raise UsageError("--concurrency must be between 1 and 64.")
+    return n
+
+
+def _read_and_validate(args):
+    from noojee_desktop.core.sheet import (
+        SpreadsheetError,
+        TemplateFieldStore,
+        auto_map,
+        read_sheet,
+        validate,
+    )
+
+    try:
+        sheet = read_sheet(args.file, args.sheet)
+    except SpreadsheetError as e:
+        raise UsageError(str(e)) from None
+    if args.sheet is None and len(sheet.sheet_names) > 1:
+        _err(f"Reading sheet '{sheet.sheet_name}' (use --sheet to pick another).")
+    for note in sheet.notes:
+        _err(f"Note: {note}")
+    phones = None
+    if args.phone_fields:
+        phones = {f.strip() for f in args.phone_fields.split(",") if f.strip()}
+    mapping = None
+    if args.template.strip().isdigit() and not args.map:
+        try:
+            mapping = TemplateFieldStore().saved_mapping(int(args.template), sheet.headers)
+        except Exception:
+            mapping = None
+    if mapping is None:
+        known = None
+        if args.template.strip().isdigit():
+            try:
+                known = TemplateFieldStore().get(int(args.template)).fields or None
+            except Exception:
+                known = None
+        mapping = auto_map(sheet.headers, known, phones)
+    if phones is not None:
+        mapping.phone_fields = phones
+    for item in args.map:
+        column, sep, field = item.partition("=")
+        column, field = column.strip(), field.strip()
+        if not sep or not column:
+            raise UsageError(f"--map needs COLUMN=FIELD, not '{item}'.")
+        if column not in sheet.headers:
+            raise UsageError(f"--map: the file has no column '{column}'. Its columns are: "
+                             + ", ".join(sheet.headers) + ".")
+        mapping.columns[column] = field or None
+    problems = mapping.problems(sheet.headers)
+    if problems:
+        raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
+                         + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
+    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
+    return sheet, rows
+
+
+def _print_validation(rows) -> None:
+    from noojee_desktop.core.sheet import summarise
+
+    s = summarise(rows)
+    _err(f"{s['rows']} rows: {s['sendable']} can be sent, {s['errors']} need fixing, "
+         f"{s['warnings']} with warnings.")
+    shown = 0
+    for r in rows:
+        for issue in r.issues:
+            if shown >= 10:
+                break
+            where = f"row {r.row_number}" + (f", {issue.column}" if issue.column else "")
+            _err(f"  {where}: {issue.severity}: {issue.message}")
+            shown += 1
+    more = sum(len(r.issues) for r in rows) - shown
+    if more > 0:
+        _err(f"  ... and {more} more (see the results file)")
+
+
+def _get_key(server: str) -> str:
+    key = os.environ.get(ENV_KEY, "").strip()
+    if key:
+        return key
+    host = server_host(server)
+    try:
+        import keyring
+
+        key = (keyring.get_password(KEYRING_SERVICE, host) or "").strip()
+    except Exception:
+        key = ""
+    if not key:
+        raise UsageError(
+            f"No API key for {host}. Set the environment variable {ENV_KEY}, or save the key for this "
+            "server in the Noojee Lead Loader app (it keeps it in the system keyring).")
+    return key
+
+
+async def _resolve(client, kind: str, value: str, fetch) -> tuple[int, str]:
+    """An id or an exact name -> (id, name)."""
+    value = value.strip()
+    try:
+        entities = await fetch()
+    except Exception:
+        if value.isdigit():   # a user key may not see the list; the id is still usable
+            return int(value), ""
+        raise
+    if value.isdigit():
+        for e in entities:
+            if e.id == int(value):
+                return e.id, e.name
+        return int(value), ""
+    exact = [e for e in entities if e.name == value]
+    if not exact:
+        exact = [e for e in entities if e.name.strip().casefold() == value.casefold()]
+    if len(exact) == 1:
+        return exact[0].id, exact[0].name
+    names = ", ".join(f"'{e.name}' ({e.id})" for e in entities) or "none visible to this key"
+    if len(exact) > 1:
+        raise UsageError(f"More than one {kind} is called '{value}': use its id. The {kind}s are: {names}.")
+    raise UsageError(f"There is no {kind} called '{value}'. The {kind}s are: {names}.")
+
+
+class _ProgressPrinter:
+    def __init__(self, engine, stream=None) -> None:
+        self.engine = engine
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = 0.5 if self.tty else 5.0
+        self._last_len = 0
+
+    def line(self) -> str:
+        p = self.engine.progress()
+        parts = [f"{p.done}/{p.total} rows"]
+        for cat in Category:
+            n = p.counts.get(cat, 0)
+            if n:
+                parts.append(f"{cat.label.lower()} {n}")
+        if p.rate > 0:
+            parts.append(f"{p.rate:.1f}/s")
+        if p.eta is not None and p.done < p.total:
+            eta = int(p.eta)
+            parts.append(f"ETA {eta // 60}:{eta % 60:02d}")
+        parts.append(p.concurrency)
+        if p.waiting_for_server:
+            parts.append("WAITING FOR THE DIALLER")
+        return ", ".join(parts)
+
+    def show(self, final: bool = False) -> None:
+        text = self.line()
+        if self.tty:
+            pad = max(0, self._last_len - len(text))
+            self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
+            self._last_len = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self.show()
+
+
+def _summary_table(counts: dict[Category, int], total: int) -> str:
+    width = max(len(c.label) for c in Category)
+    lines = [f"{'Result'.ljust(width)}  Rows", f"{'-' * width}  ----"]
+    for cat in Category:
+        n = counts.get(cat, 0)
+        if n:
+            lines.append(f"{cat.label.ljust(width)}  {n:>4}")
+    lines.append(f"{'Total'.ljust(width)}  {total:>4}")
+    return "\n".join(lines)
+
+
+def _write_results(args, sheet, outcomes) -> Path | None:
+    from noojee_desktop.core.sheet import default_results_path, write_results
+
+    path = Path(args.results) if args.results else default_results_path(sheet.path)
+    try:
+        written = write_results(path, sheet, outcomes, overwrite=bool(args.results))
+    except (OSError, ValueError) as e:
+        _err(f"The results file {path} could not be written: {e}")
+        return None
+    _err(f"Results: {written}")
+    return written
+
+
+async def _upload(args, sheet, rows, concurrency) -> int:
+    from noojee_desktop.core.api import ApiError, AuthError, NoojeeClient, Timeouts
+    from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.secrets import register_key
+
+    key = _get_key(args.server)
+    register_key(key)
+    timeouts = Timeouts(read=args.timeout)
+    try:
+        client = NoojeeClient(args.server, key, timeouts=timeouts, allow_insecure_http=args.insecure_http,
+                              max_connections=max(32, concurrency if isinstance(concurrency, int) else 0))
+    except ApiError as e:
+        raise UsageError(str(e)) from None
+    async with client:
+        try:
+            template = await _resolve(client, "template", args.template, client.list_templates)
+            campaign = await _resolve(client, "campaign", args.campaign,
+                                      lambda: client.list_campaigns(template[0]))
+            allocation = await _resolve(client, "allocation", args.allocation,
+                                        lambda: client.list_allocations(campaign[0]))
+        except AuthError as e:
+            raise ServerError(str(e)) from None
+        except ApiError as e:
+            if e.retryable:
+                raise ServerError(str(e)) from None
+            raise UsageError(str(e)) from None
+        journal = Journal()
+        try:
+            spec = JobSpec(server=client.base_url, template=template, campaign=campaign, allocation=allocation,
+                           file_path=str(sheet.path), fingerprint=sheet.fingerprint,
+                           allow_duplicates=args.allow_duplicates,
+                           generate_external_ids=args.generate_external_ids)
+            earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
+                                             allocation[0])
+            if args.resume:
+                if earlier is None:
+                    _err("No interrupted upload of this file to this allocation was found: starting a new one.")
+                else:
+                    _err(f"Resuming: {earlier.describe()}.")
+                    spec.resume_job_id = earlier.id
+                    spec.allow_duplicates = bool(earlier.settings.get("allow_duplicates", spec.allow_duplicates))
+                    spec.generate_external_ids = bool(earlier.settings.get("generate_external_ids",
+                                                                           spec.generate_external_ids))
+            elif earlier is not None:
+                _err(f"Note: an earlier upload of this file was interrupted ({earlier.describe()}). "
+                     "This run starts a new upload of every row; use --resume to finish the earlier one instead.")
+            engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
+                                  policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
+            printer = _ProgressPrinter(engine)
+            loop = asyncio.get_running_loop()
+            interrupted = {"n": 0}
+
+            def on_interrupt() -> None:
+                interrupted["n"] += 1
+                if interrupted["n"] == 1:
+                    _err("\nStopping: waiting for the calls in flight (press Ctrl+C again to quit at once).")
+                    engine.cancel()
+                else:
+                    os._exit(130)
+
+            try:
+                loop.add_signal_handler(signal.SIGINT, on_interrupt)
+                loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+            except (NotImplementedError, RuntimeError):  # Windows
+                pass
+            ticker = asyncio.create_task(printer.run())
+            try:
+                summary = await engine.run()
+            finally:
+                ticker.cancel()
+                await asyncio.gather(ticker, return_exceptions=True)
+                try:
+                    loop.remove_signal_handler(signal.SIGINT)
+                    loop.remove_signal_handler(signal.SIGTERM)
+                except (NotImplementedError, RuntimeError):
+                    pass
+            printer.show(final=True)
+        finally:
+            journal.close()
+    _err("")
+    _err(_summary_table(summary.counts, summary.total))
+    if summary.message:
+        _err(summary.message)
+    _write_results(args, sheet, summary.outcomes)
+    if summary.stopped in ("refused", "unreachable"):
+        return EXIT_SERVER
+    return EXIT_OK if summary.all_inserted else EXIT_SOME_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from noojee_desktop.core.secrets import install_log_masking
+
+    install_log_masking()
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as e:
+        return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    started = time.monotonic()
+    try:
+        concurrency = _concurrency(args.concurrency)
+        if args.timeout <= 0 or args.outage_tolerance < 0:
+            raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
+        sheet, rows = _read_and_validate(args)
+        _print_validation(rows)
+        if args.dry_run:
+            ids = (args.template, args.campaign, args.allocation)
+            if not all(v.strip().isdigit() for v in ids):
+                # names need the server to be resolved; check them, send nothing
+                asyncio.run(_check_names(args))
+            from noojee_desktop.core.outcome import RowOutcome
+
+            outcomes = [None if r.sendable else RowOutcome(
+                Category.INVALID, None, "; ".join(
+                    f"{i.column}: {i.message}" if i.column else i.message for i in r.errors))
+                for r in rows]
+            if args.results:
+                _write_results(args, sheet, outcomes)
+            _err("Dry run: nothing was sent.")
+            return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
+        if not any(r.sendable for r in rows):
+            raise UsageError("No row can be sent: fix the rows above and try again.")
+        code = asyncio.run(_upload(args, sheet, rows, concurrency))
+    except UsageError as e:
+        _err(str(e))
+        _err("Nothing was sent.")
+        return EXIT_USAGE
+    except ServerError as e:
+        _err(str(e))
+        return EXIT_SERVER
+    _err(f"Took {time.monotonic() - started:.1f} s.")
+    return code
+
+
+async def _check_names(args) -> None:
+    from noojee_desktop.core.api import ApiError, AuthError, NoojeeClient
+
+    key = _get_key(args.server)
+    from noojee_desktop.core.secrets import register_key
+
+    register_key(key)
+    try:
+        async with NoojeeClient(args.server, key, allow_insecure_http=args.insecure_http) as client:
+            template = await _resolve(client, "template", args.template, client.list_templates)
+            campaign = await _resolve(client, "campaign", args.campaign, lambda: client.list_campaigns(template[0]))
+            await _resolve(client, "allocation", args.allocation, lambda: client.list_allocations(campaign[0]))
+    except AuthError as e:
+        raise ServerError(str(e)) from None
+    except ApiError as e:
+        if e.retryable:
+            raise ServerError(str(e)) from None
+        raise UsageError(str(e)) from None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
