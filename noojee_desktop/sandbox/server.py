@@ -321,6 +321,14 @@ class SandboxServer:
         if self._runner is not None:
             await self._runner.cleanup()
         self._site = None
+        # Handlers still sleeping through a slow reply or a queue wait would otherwise be
+        # destroyed pending when the loop closes ("Task was destroyed but it is pending").
+        me = asyncio.current_task()
+        rest = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+        for task in rest:
+            task.cancel()
+        if rest:
+            await asyncio.gather(*rest, return_exceptions=True)
 
     # ------------------------------------------------------------- down/up
     async def _go_down(self, seconds: float | None) -> None:
