@@ -267,12 +267,14 @@ class ImportFilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_categories(self, categories: set[Category] | None) -> None:
+        self.beginFilterChange()
         self._categories = set(categories) if categories else None
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_search(self, text: str) -> None:
+        self.beginFilterChange()
         self._needle = text.strip().casefold()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
         model: ImportModel = self.sourceModel()

@@ -73,6 +73,8 @@ class ImportTab(QWidget):
         self._upload_done = 0
         self._started = 0.0
         self._last_summary = None
+        self._engine_done = None      # the last finished engine: "Retry failed rows" uses it
+        self._journal = None
         self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
@@ -354,6 +356,7 @@ class ImportTab(QWidget):
         self.load_widget.hide()
         sheet, mapping, prepared = result
         self.model.set_data(sheet, prepared, mapping)
+        self._engine_done = None
         self._set_header(mapping)
         self._settings.add_recent_file(str(sheet.path))
         label = sheet.path.name + (f" \u2014 sheet '{sheet.sheet_name}'" if sheet.sheet_name else "")
@@ -490,55 +493,110 @@ class ImportTab(QWidget):
         done_any = any(o is not None for o in self.model.outcomes)
         self.export_button.setEnabled(has_rows and not self.uploading)
         self.export_failed_button.setEnabled(has_rows and not self.uploading and done_any)
-        self.retry_button.setEnabled(ready and bool(self.model.failed_rows()))
+        self.retry_button.setEnabled(ready and self._engine_done is not None and bool(self.model.failed_rows()))
         self.open_button.setEnabled(not self.uploading)
 
     @Slot()
     def start_upload(self) -> None:
-        rows = self.sendable_rows()
-        if rows:
-            self.tasks.add(self.upload(rows))
+        if self.uploading or self.model.sheet is None:
+            return
+        job = self._find_resumable()
+        if job is not None:
+            self._ask_resume(job)
+            return
+        self.tasks.add(self.upload())
 
     @Slot()
     def retry_failed(self) -> None:
-        rows = [r for r in self.model.failed_rows() if self.model.prepared[r].sendable]
-        if rows:
-            self.model.reset_outcomes(rows)
-            self.tasks.add(self.upload(rows))
+        if not self.uploading and self._engine_done is not None:
+            self.tasks.add(self.upload(retry=True))
 
-    def _make_engine(self, rows: list[int]):
+    def journal(self):
+        if self._journal is None:
+            from noojee_desktop.core.journal import Journal
+
+            self._journal = Journal()
+        return self._journal
+
+    def _find_resumable(self):
+        t, c, a = self._ids
+        sheet = self.model.sheet
+        if None in (t, c, a) or sheet is None or not sheet.fingerprint or self._window is None:
+            return None
+        try:
+            return self.journal().find_resumable(sheet.fingerprint, self._window.server, t, c, a)
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+            return None
+
+    def _ask_resume(self, job) -> QMessageBox:
+        box = QMessageBox(self)
+        name(box, "resumeBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Resume upload?")
+        box.setText("A previous upload of this file was interrupted. Resume it?")
+        box.setInformativeText(job.describe() + ".\n\nResuming sends only the rows that have no answer yet.")
+        resume = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
+        name(resume, "resumeButton")
+        fresh = box.addButton("Start again", QMessageBox.ButtonRole.DestructiveRole)
+        name(fresh, "startAgainButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(resume)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def clicked(button) -> None:
+            if button is resume:
+                self.tasks.add(self.upload(resume_job_id=job.id))
+            elif button is fresh:
+                try:
+                    self.journal().abandon(job.id)
+                except Exception:
+                    log.warning("could not mark the old upload as abandoned", exc_info=True)
+                self.tasks.add(self.upload())
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        return box
+
+    def _make_engine(self, resume_job_id: int | None = None):
         from noojee_desktop.core.engine import JobSpec, UploadEngine
 
         sheet = self.model.sheet
         t, c, a = self._ids
+        names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
         job = JobSpec(server=self._window.server if self._window is not None else "",
-                      template_id=t, campaign_id=c, allocation_id=a, source=str(sheet.path),
-                      fingerprint=sheet.fingerprint)
-        prepared = [self.model.prepared[r] for r in rows]
-        return UploadEngine(self._client, job, prepared, None, concurrency="auto",
+                      template=(t, names[0]), campaign=(c, names[1]), allocation=(a, names[2]),
+                      file_path=str(sheet.path), fingerprint=sheet.fingerprint,
+                      resume_job_id=resume_job_id)
+        return UploadEngine(self._client, job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
 
     @qasync.asyncSlot()
-    async def upload(self, rows: list[int]) -> None:
+    async def upload(self, retry: bool = False, resume_job_id: int | None = None) -> None:
         if self.uploading:
             return
         try:
-            self.engine = self._make_engine(rows)
+            engine = self._engine_done if retry else self._make_engine(resume_job_id)
         except Exception as exc:
             show_exception(self, "Cannot start the upload", exc)
             return
+        if retry:
+            rows = self.model.failed_rows()
+            self.model.reset_outcomes(rows)
+        self.engine = engine
         self.uploading = True
-        self._upload_total = len(rows)
-        self._upload_done = 0
         self._started = time.monotonic()
-        self.progress.setRange(0, len(rows))
+        total = len(self.model.prepared)
+        self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.pause_button.setChecked(False)
+        self.rate_label.setText("Starting\u2026")
+        self.export_status.clear()
         self._update_buttons()
         self._flush_timer.start()
         summary = None
         try:
-            summary = await self.engine.run()
+            summary = await (engine.retry_failed() if retry else engine.run())
         except Exception as exc:
             show_exception(self, "The upload stopped", exc)
         finally:
@@ -546,29 +604,49 @@ class ImportTab(QWidget):
             self._flush_timer.stop()
             self.uploading = False
             self.engine = None
+            self._engine_done = engine
             self._last_summary = summary
-            elapsed = time.monotonic() - self._started
-            self.rate_label.setText(f"Finished in {_fmt_duration(elapsed)}")
+            self._finish_text(summary)
             self._update_buttons()
             self.uploadFinished.emit(summary)
+
+    def _finish_text(self, summary) -> None:
+        if summary is None:
+            self.rate_label.setText("Stopped.")
+            return
+        elapsed = _fmt_duration(summary.elapsed)
+        if summary.stopped == "cancelled":
+            text = f"Stopped after {elapsed}; unsent rows can be sent with Retry."
+        elif summary.stopped:
+            text = f"Stopped: {summary.message}"
+            show_error(self, "The upload stopped", summary.message or "The dialler stopped answering.")
+        else:
+            text = f"Finished in {elapsed}: {summary.inserted:,} of {summary.total:,} inserted."
+        self.rate_label.setText(text)
 
     def _on_progress(self, batch) -> None:
         self._pending.extend(batch)
 
     @Slot()
     def _flush(self) -> None:
-        if not self._pending:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.model.apply_outcomes(batch)
+            self._refresh_counts()
+        engine = self.engine
+        if engine is None:
             return
-        batch, self._pending = self._pending, []
-        self.model.apply_outcomes(batch)
-        self._upload_done += sum(1 for _i, o in batch if o is not None and o.category is not Category.RETRYABLE)
-        self.progress.setValue(min(self._upload_done, self._upload_total))
-        elapsed = max(0.001, time.monotonic() - self._started)
-        rate = self._upload_done / elapsed
-        left = self._upload_total - self._upload_done
-        eta = _fmt_duration(left / rate) if rate > 0 else "\u2014"
-        self.rate_label.setText(f"{rate:.1f} leads/s \u00b7 about {eta} left")
-        self._refresh_counts()
+        p = engine.progress()
+        self.progress.setMaximum(max(1, p.total))
+        self.progress.setValue(min(p.done, p.total))
+        if p.paused:
+            text = "Paused"
+        elif p.waiting_for_server:
+            text = "Waiting for the dialler to come back\u2026"
+        else:
+            eta = _fmt_duration(p.eta) if p.eta is not None else "\u2014"
+            text = f"{p.rate:.1f} leads/s \u00b7 about {eta} left \u00b7 {p.concurrency}"
+        self.rate_label.setText(text)
 
     def _refresh_counts(self) -> None:
         self.chart.set_counts(Counter({k: v for k, v in self.model.counts.items() if v > 0}))
@@ -622,6 +700,9 @@ class ImportTab(QWidget):
             self.engine.cancel()
         await self.tasks.cancel_all()
         self._flush_timer.stop()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
     # export ------------------------------------------------------------------------------
     def export(self, failed_only: bool = False) -> Path | None:

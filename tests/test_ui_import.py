@@ -1,0 +1,158 @@
+"""Import tab of the real window against the sandbox: load, check, upload, colours, filter, export."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
+
+from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+GOOD = [(f"Lead {i}", f"03{8300000 + i:08d}") for i in range(8)]
+BAD_PHONE = ("Bad Phone", "call me maybe")
+DNC = ("Do Not Ring", "0299999999")
+
+
+@pytest.fixture
+def lead_file(tmp_path):
+    path = tmp_path / "leads.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "City", "FirstPhone"])
+        for name, phone in GOOD[:4]:
+            w.writerow([name, "Melbourne", phone])
+        w.writerow([BAD_PHONE[0], "Sydney", BAD_PHONE[1]])
+        w.writerow([DNC[0], "Sydney", DNC[1]])
+        for name, phone in GOOD[4:]:
+            w.writerow([name, "Geelong", phone])
+    return path
+
+
+def pick(qtbot, window, key, text):
+    box = window.findChild(QComboBox, f"{key}Combo")
+    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
+    box.setCurrentIndex(box.findText(text))
+
+
+@pytest.fixture
+def window(make_window, sandbox, monkeypatch, lead_file, qtbot):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    win = make_window(["--server", sandbox.url, str(lead_file)])
+    pick(qtbot, win, "template", "Solar Leads")
+    pick(qtbot, win, "campaign", "Solar VIC")
+    pick(qtbot, win, "allocation", "VIC Week 2")
+    model = win.import_tab.model
+    qtbot.waitUntil(lambda: model.rowCount() == 10 and not win.import_tab.loading, timeout=5000)
+    return win
+
+
+def row_of(model, name):
+    for r in range(model.rowCount()):
+        if model.index(r, FIXED).data() == name:
+            return r
+    raise AssertionError(name)
+
+
+def background(model, row, col=RESULT):
+    return QColor(model.index(row, col).data(Qt.ItemDataRole.BackgroundRole).color()
+                  if hasattr(model.index(row, col).data(Qt.ItemDataRole.BackgroundRole), "color")
+                  else model.index(row, col).data(Qt.ItemDataRole.BackgroundRole))
+
+
+def test_file_argument_opens_in_import_tab_with_problems_marked(window):
+    tab = window.import_tab
+    assert window.tabs.currentWidget() is tab
+    model = tab.model
+    bad = row_of(model, BAD_PHONE[0])
+    phone_col = FIXED + 2
+    # the bad row says why, in words, and its phone cell carries the problem as a tooltip
+    assert Category.INVALID.label in model.index(bad, RESULT).data()
+    assert background(model, bad) == QColor(Category.INVALID.colour)
+    tip = model.index(bad, phone_col).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip and "phone" in tip.lower()
+    assert model.index(bad, phone_col).data(Qt.ItemDataRole.DecorationRole) is not None
+    good = row_of(model, GOOD[0][0])
+    assert model.index(good, phone_col).data(Qt.ItemDataRole.ToolTipRole) is None
+    assert background(model, good) == QColor(Category.PENDING.colour)
+    assert "need fixing" in tab.notice.text()
+    # the header maps each column, phone column included
+    assert tab.header.combo("FirstPhone").currentData() == "FirstPhone"
+    assert tab.header.combo("City").currentData() == "City"
+
+
+def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path):
+    from noojee_desktop.core.sheet import read_sheet
+
+    tab = window.import_tab
+    model = tab.model
+    upload = window.findChild(QPushButton, "uploadButton")
+    assert upload.isEnabled()
+    qtbot.mouseClick(upload, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=15000)
+
+    inserted = [r["lead"]["Name"] for r in sandbox.leads() if r["allocation_id"] == 112]
+    assert sorted(inserted) == sorted(name for name, _ in GOOD)
+    for name, _ in GOOD:
+        r = row_of(model, name)
+        assert background(model, r) == QColor(Category.INSERTED.colour)
+        assert model.index(r, RESULT).data() == f"{Category.INSERTED.symbol} {Category.INSERTED.label}"
+    dnc = row_of(model, DNC[0])
+    assert background(model, dnc) == QColor(Category.DNC.colour)
+    assert model.index(dnc, RESULT + 1).data() == "104"
+    assert model.index(dnc, MESSAGE).data()
+    assert tab.chart.counts() == {Category.INSERTED: 8, Category.DNC: 1, Category.INVALID: 1}
+    bar = window.findChild(QProgressBar, "progressBar")
+    assert bar.value() == bar.maximum() == 10
+
+    # filter by result: only the DNC row
+    combo = window.findChild(QComboBox, "resultFilterCombo")
+    combo.setCurrentIndex(combo.findText(f"{Category.DNC.symbol} {Category.DNC.label}"))
+    view = window.findChild(QTableView, "importTable")
+    assert view.model().rowCount() == 1
+    assert view.model().index(0, FIXED).data() == DNC[0]
+    combo.setCurrentIndex(0)
+    assert view.model().rowCount() == 10
+    tab.search_edit.setText("geelong")
+    assert view.model().rowCount() == 4
+    tab.search_edit.clear()
+
+    # export: the results file exists and reopens with a result per row
+    qtbot.mouseClick(window.findChild(QPushButton, "exportResultsButton"), Qt.MouseButton.LeftButton)
+    path = tab.last_export
+    assert path.exists() and path.parent == tmp_path
+    back = read_sheet(path)
+    assert len(back.rows) == 10
+    flat = [" ".join(row) for row in back.rows]
+    assert sum(Category.INSERTED.label in line for line in flat) == 8
+    assert any(Category.DNC.label in line and DNC[0] in line for line in flat)
+
+
+def test_close_during_upload_asks_first(qtbot, make_window, sandbox_factory, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    slow = sandbox_factory(service_time=0.3, slots=1)
+    monkeypatch.setenv("NOOJEE_API_KEY", slow.api_key)
+    path = tmp_path / "many.csv"
+    path.write_text("Name,FirstPhone\n" + "".join(f"P{i},03{8400000 + i:08d}\n" for i in range(40)),
+                    encoding="utf-8")
+    win = make_window(["--server", slow.url, str(path)])
+    pick(qtbot, win, "template", "Solar Leads")
+    pick(qtbot, win, "campaign", "Solar NSW")
+    pick(qtbot, win, "allocation", "NSW Week 1")
+    tab = win.import_tab
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 40 and tab.upload_button.isEnabled(), timeout=5000)
+    tab.upload_button.click()
+    qtbot.waitUntil(lambda: tab.uploading, timeout=3000)
+    win.close()
+    box = win.findChild(QMessageBox, "confirmCloseBox")
+    assert box is not None and box.isVisible()
+    assert win.isVisible() and tab.uploading        # nothing closed or stopped yet
+    box.findChild(QPushButton, "stopAndCloseButton").click()
+    qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
+    assert len(slow.leads()) < 40                     # it really stopped
