@@ -161,6 +161,26 @@ def make_csv(tmp_path):
 
 # --- upload engine fixtures (owner: engine) --------------------------------------------
 
+
+@pytest.fixture
+def lead_csv(tmp_path):
+    """``lead_csv(n, *, external_ids=False, extra=())`` -> path of a CSV lead list with n rows
+    (Name, City, FirstPhone [, ExternalLeadId]) plus ``extra`` raw rows appended."""
+    import csv
+
+    def make(n, *, external_ids=False, extra=(), name="leads.csv"):
+        path = tmp_path / name
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Name", "City", "FirstPhone"] + (["ExternalLeadId"] if external_ids else []))
+            for i in range(n):
+                w.writerow([f"Lead {i}", "Melbourne", f"03{i:08d}"] + ([f"ACC-{i}"] if external_ids else []))
+            for row in extra:
+                w.writerow(row)
+        return path
+
+    return make
+
 # --- GUI fixtures (owner: ui) ----------------------------------------------------------
 
 

@@ -411,8 +411,9 @@ class UploadEngine:
                 outcome = RowOutcome(Category.CANCELLED, None, "Not sent: the upload was cancelled.",
                                      row.attempts, sent_at)
         elif reason == "unreachable":
-            outcome = RowOutcome(Category.SERVER_ERROR, None, MSG_UNREACHABLE, row.attempts, sent_at,
-                                 "the dialler could not be reached; resume the upload to send this row")
+            note = ("an earlier attempt got no answer and may have landed; resuming checks it safely"
+                    if row.maybe_landed else "resume the upload to send this row")
+            outcome = RowOutcome(Category.SERVER_ERROR, None, MSG_UNREACHABLE, row.attempts, sent_at, note)
         else:
             outcome = RowOutcome(Category.PENDING, None, "Not sent: " + self._stop_message, row.attempts, sent_at)
         self._emit(row, outcome, journal_final=False, maybe_landed=row.maybe_landed)
