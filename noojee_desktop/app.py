@@ -66,6 +66,7 @@ def build_window(argv: list[str] | None = None):
         sample = resources_path(SAMPLE_FILE)
         if sample.exists():
             window.import_tab.offer_sample(sample)
+            window.tabs.setCurrentWidget(window.import_tab)
     elif args.server and env_key:
         window.connect_to(args.server, env_key)   # preset: nothing saved
     elif args.server:

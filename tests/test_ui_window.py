@@ -164,3 +164,39 @@ def test_about_box_shows_version(qtbot, connected):
     box = connected.findChild(QMessageBox, "aboutBox")
     assert box is not None and __version__ in box.text()
     box.close()
+
+
+def test_sandbox_flag_starts_local_dialler_with_badge_and_sample(qtbot, make_window):
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window(["--sandbox"])
+    assert window.sandbox is not None and window.sandbox.url.startswith("http://127.0.0.1:")
+    badge = window.findChild(QLabel, "sandboxBadge")
+    assert badge.isVisible() and "SANDBOX" in badge.text()
+    qtbot.waitUntil(lambda: combo(window, "templateCombo").findText("Solar Leads") >= 0, timeout=5000)
+    assert window.import_tab.sample_bar.isVisible()
+    window.import_tab.sample_button.click()
+    assert window.import_tab._load_path.name == "sample-leads.csv"
+    qtbot.waitUntil(lambda: not window.import_tab.loading, timeout=5000)
+    assert window._dialog is None
+    sandbox = window.sandbox
+    window._begin_shutdown()
+    qtbot.waitUntil(lambda: window.is_shut_down, timeout=5000)
+    with pytest.raises(Exception):
+        sandbox.url   # stopped with the window
+
+
+def test_no_keyring_backend_warns_and_keeps_key_for_session_only(qtbot, make_window, sandbox, monkeypatch):
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    window = make_window([])
+    qtbot.waitUntil(lambda: window._dialog is not None and window._dialog.isVisible(), timeout=3000)
+    dialog = window._dialog
+    assert dialog.keyring_warning.isVisible()
+    assert not dialog.remember.isEnabled() and not dialog.remember_key()
+    dialog.server_edit.setText(sandbox.url)
+    dialog.key_edit.setText(sandbox.api_key)
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: combo(window, "templateCombo").findText("Solar Leads") >= 0, timeout=5000)
