@@ -191,11 +191,13 @@ def _get_key(server: str) -> str:
 
 async def _resolve(client, kind: str, value: str, fetch) -> tuple[int, str]:
     """An id or an exact name -> (id, name)."""
+    from noojee_desktop.core.api import ListError
+
     value = value.strip()
     try:
         entities = await fetch()
-    except Exception:
-        if value.isdigit():   # a user key may not see the list; the id is still usable
+    except ListError:
+        if value.isdigit():   # the list is not available to this key; the id is still usable
             return int(value), ""
         raise
     if value.isdigit():

@@ -1,0 +1,158 @@
+"""``noojee-desktop upload``: what a team leader running it (or a scheduled task) sees and gets."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from noojee_desktop.upload_cli import main
+
+IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _results(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_all_inserted_exit_0_results_next_to_the_file(sandbox, lead_csv, monkeypatch, capsys):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    path = lead_csv(25)
+    code = main([str(path), "--server", sandbox.url, "--template", "Solar Leads", "--campaign", "Solar VIC",
+                 "--allocation", "VIC Week 1"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert len(sandbox.leads()) == 25 and {r["allocation_id"] for r in sandbox.leads()} == {111}
+    assert "Inserted" in err and "25" in err and "Total" in err
+    written = list(path.parent.glob("leads - results *.xlsx"))
+    assert len(written) == 1 and str(written[0]) in err
+
+
+def test_rejections_and_invalid_rows_exit_1_and_csv_results_say_which(sandbox, lead_csv, monkeypatch, capsys,
+                                                                     tmp_path):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    path = lead_csv(5, extra=[["DNC person", "Sydney", "0299999999"], ["No phone", "Sydney", ""]])
+    out = tmp_path / "out.csv"
+    code = main([str(path), "--server", sandbox.url, *IDS, "--results", str(out), "--concurrency", "2"])
+    assert code == 1
+    rows = _results(out)
+    assert [r["Result"] for r in rows] == ["Inserted"] * 5 + ["Do Not Call", "Fix before sending"]
+    assert rows[5]["Code"] == "104" and rows[6]["Attempts"] == "0"
+    assert len(sandbox.leads()) == 5
+    assert "2 at once (fixed)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--concurrency", "lots"], "--concurrency must be"),
+    (["--template", "No Such Template"], "There is no template called 'No Such Template'"),
+    (["--map", "Nope=FirstPhone"], "the file has no column 'Nope'"),
+    (["--map", "FirstPhone="], "No column goes to a phone field"),
+])
+def test_bad_usage_exit_2_and_nothing_sent(sandbox, lead_csv, monkeypatch, capsys, args, message):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    base = {"--template": "1", "--campaign": "11", "--allocation": "111"}
+    cmd = [str(lead_csv(3)), "--server", sandbox.url]
+    for k, v in base.items():
+        if k not in args:
+            cmd += [k, v]
+    assert main(cmd + args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Nothing was sent." in err
+    assert sandbox.leads() == []
+
+
+def test_unreadable_file_and_missing_key_exit_2(sandbox, tmp_path, lead_csv, capsys):
+    assert main([str(tmp_path / "missing.xlsx"), "--server", sandbox.url, *IDS]) == 2
+    assert "was not found" in capsys.readouterr().err
+    assert main([str(lead_csv(2)), "--server", sandbox.url, *IDS]) == 2
+    assert "NOOJEE_API_KEY" in capsys.readouterr().err
+    assert sandbox.leads() == []
+
+
+def test_key_from_the_apps_keyring_entry(sandbox, lead_csv, capsys):
+    import keyring
+
+    host = sandbox.url.split("://", 1)[1]
+    keyring.set_password("noojee-desktop", host, sandbox.api_key)
+    try:
+        assert main([str(lead_csv(3)), "--server", sandbox.url, *IDS]) == 0
+    finally:
+        keyring.delete_password("noojee-desktop", host)
+    assert len(sandbox.leads()) == 3
+
+
+def test_key_refused_or_server_unreachable_exit_3(sandbox, lead_csv, monkeypatch, capsys):
+    monkeypatch.setenv("NOOJEE_API_KEY", "wrong-key-123")
+    assert main([str(lead_csv(3)), "--server", sandbox.url, *IDS]) == 3
+    assert "key" in capsys.readouterr().err.lower()
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    assert main([str(lead_csv(3)), "--server", f"http://127.0.0.1:{_free_port()}", *IDS]) == 3
+    assert "refused the connection" in capsys.readouterr().err
+    assert sandbox.leads() == []
+
+
+def test_dry_run_needs_no_server_with_numeric_ids(lead_csv, tmp_path, capsys):
+    path = lead_csv(4, extra=[["No phone", "Sydney", ""]])
+    out = tmp_path / "check.csv"
+    code = main([str(path), "--server", f"https://127.0.0.1:{_free_port()}", *IDS, "--dry-run",
+                 "--results", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1   # one row needs fixing
+    assert "5 rows: 4 can be sent, 1 need fixing" in err and "Dry run: nothing was sent." in err
+    assert [r["Result"] for r in _results(out)] == ["Not sent"] * 4 + ["Fix before sending"]
+    assert main([str(lead_csv(2, name="ok.csv")), "--server", "dialler.example.com", *IDS, "--dry-run"]) == 0
+    assert not list(tmp_path.glob("ok - results*"))   # no results file unless asked
+
+
+def _run_cli(args, env, **kw):
+    return subprocess.Popen([sys.executable, "-m", "noojee_desktop", "upload", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_killed_mid_job_then_resumed_every_lead_once_and_key_never_shown(sandbox_factory, lead_csv, leaky_key,
+                                                                         tmp_path):
+    server = sandbox_factory(slots=2, service_time=0.02, api_key=leaky_key)
+    n = 200
+    path = lead_csv(n)
+    out = tmp_path / "results.csv"
+    env = dict(os.environ, NOOJEE_API_KEY=leaky_key)
+    args = [str(path), "--server", server.url, *IDS, "--results", str(out)]
+    proc = _run_cli(args, env)
+    deadline = time.monotonic() + 30
+    while len(server.leads()) < 40 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    out1, err1 = proc.communicate(timeout=10)
+    stored_at_kill = len(server.leads())
+    assert 40 <= stored_at_kill < n, "the kill should land mid-job"
+
+    proc = _run_cli(args + ["--resume"], env)
+    out2, err2 = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err2
+    assert "Resuming:" in err2
+    phones = [r["lead"]["FirstPhone"] for r in server.leads()]
+    assert len(phones) == n and len(set(phones)) == n          # every lead exactly once
+    rows = _results(out)
+    assert [r["Result"] for r in rows] == ["Inserted"] * n
+    # rows finished before the kill were not sent again
+    assert sum(1 for r in rows if r["Attempts"] == "1") >= stored_at_kill - 4
+    for text in (out1, err1, out2, err2, out.read_text(encoding="utf-8-sig")):
+        assert leaky_key not in text
+    data_dir = Path(os.environ["XDG_DATA_HOME"]) / "noojee-desktop"
+    assert (data_dir / "journal.sqlite3").exists()
+    for f in data_dir.glob("journal.sqlite3*"):
+        assert leaky_key.encode() not in f.read_bytes()
