@@ -1,7 +1,7 @@
 """Reading a lead list from a spreadsheet or text file into plain strings.
 
 Workbooks (xlsx, xlsm, xlsb, xls, ods) go through python-calamine; csv and txt through the
-standard library. Every value becomes the string a user sees in Excel:
+standard library. Every value becomes the string a user sees in Excel, without leading or trailing spaces:
 
 * whole numbers stored as floats lose the ``.0`` (a phone 383218199.0 -> ``383218199``);
   other numbers keep their shortest exact form (``0.5``);
@@ -301,6 +301,7 @@ class _Shaper:
         self.width = 0
 
     def add(self, row: list[str], number: int) -> None:
+        """``row``: the cells as stripped strings."""
         # trailing empty cells do not count (Excel often "uses" formatted cells far right)
         n = len(row)
         while n and not row[n - 1]:
@@ -317,9 +318,6 @@ class _Shaper:
             self.header = row
             self.header_row = number
             self.width = n
-            return
-        if not any(c.strip() for c in row):
-            self.blank += 1
             return
         if len(self.rows) >= MAX_ROWS:
             raise _too_many_rows(self.name, None)
@@ -418,7 +416,7 @@ def _read_text(path: Path, name: str, data: bytes, progress, cancel) -> Sheet:
                     raise ReadCancelled()
                 if progress is not None:
                     progress(min(number, total), total)
-            shaper.add(row, number)
+            shaper.add([c.strip() for c in row], number)
     except _TooManyRows:
         raise _too_many_rows(name, total - 2 if text.endswith("\n") else total - 1, exact=False) from None
     except csv.Error as exc:
@@ -535,7 +533,7 @@ def _read_workbook(path: Path, name: str, sheet: str | None, progress, cancel) -
                 raise ReadCancelled()
             if progress is not None:
                 progress(i, total)
-        add([v if v.__class__ is str else conv(v) for v in row], start_row + i + 1)
+        add([v.strip() if v.__class__ is str else conv(v) for v in row], start_row + i + 1)
         raw[i] = None  # type: ignore[call-overload]  # let the raw row go
     del raw
     headers, source, rows, numbers = shaper.finish()
