@@ -15,9 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 from .fields import CALLBACK, DISPOSITION, EXTERNAL_ID, PRIORITY, Mapping
-from .reader import Sheet
+from .reader import Sheet, bulk_allocation
 
 ERROR = "error"
 WARNING = "warning"
@@ -208,6 +209,7 @@ def parse_callback(value: str) -> tuple[str | None, str | None]:
 # --------------------------------------------------------------------------------------
 
 
+_PRIORITIES = {str(i): str(i) for i in range(101)}
 _ZERO_MSG = "The leading 0 was missing (the spreadsheet stored the phone as a number); it was put back."
 
 
@@ -223,6 +225,12 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
     whole-column operations and sent as they are; only phone, date, priority and id
     columns are looked at cell by cell. 100k rows take a fraction of a second.
     """
+    with bulk_allocation():
+        return _validate(sheet, mapping, update, allow_duplicates, now)
+
+
+def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bool,
+              now: datetime | None) -> list[PreparedRow]:
     headers = sheet.headers
     rows = sheet.rows
     n = len(rows)
@@ -248,7 +256,7 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
     # plain columns: whole-column screening; a cell-by-cell look only where something was found
     plain_out: list[tuple[int, str]] = []
     for ci, fld in plain:
-        col = [r[ci] for r in rows]
+        col = list(map(itemgetter(ci), rows))
         name = headers[ci]
         joined = "\n".join(col)
         has_no_change = "<" in joined and NO_CHANGE in joined.casefold()
@@ -268,52 +276,62 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
 
     # special columns: cleaned values, one list per column
     has_phone = [False] * n
-    phone_seen: dict[str, int] = {}
     values_by_col: list[list[str | None]] = []
+    phone_outs: list[tuple[str, list[str | None]]] = []
     for ci, fld, kind in special:
         name = headers[ci]
-        out: list[str | None] = [None] * n
+        col = list(map(itemgetter(ci), rows))
+        if kind == "priority":
+            out = list(map(_PRIORITIES.get, col))  # "0".."100" as they are: the common case
+        else:
+            out = [None] * n
         values_by_col.append(out)
         zero_issue = None
         notime_issue = None
-        for i in range(n):
-            v = rows[i][ci]
+        if kind == "phone":
+            phone_outs.append((name, out))
+        for i, v in enumerate(col):
             if not v:
                 continue
-            if v[0] == "#" and v in _EXCEL_ERRORS:
-                issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
-                continue
             if kind == "phone":
-                if len(v) == 10 and v[0] == "0" and v.isdigit():
-                    num = v
-                else:
-                    w = v.replace(" ", "")
-                    if len(w) == 10 and w[0] == "0" and w.isdigit():
-                        num = w
-                    elif len(w) == 9 and w[0] in "23478" and w.isdigit():
-                        num = "0" + w
+                if v.isdigit():
+                    if len(v) == 10 and v[0] == "0":
+                        out[i] = v
+                        has_phone[i] = True
+                        continue
+                    if len(v) == 9 and v[0] in "23478":
+                        out[i] = "0" + v
+                        has_phone[i] = True
+                        if zero_issue is None:
+                            zero_issue = Issue(name, WARNING, _ZERO_MSG)
+                        issues[i].append(zero_issue)
+                        continue
+                w = v.replace(" ", "")
+                if len(w) == 10 and w[0] == "0" and w.isdigit():
+                    out[i] = w
+                    has_phone[i] = True
+                    continue
+                if v[0] == "#" and v in _EXCEL_ERRORS:
+                    issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
+                    continue
+                num, problem, sev = normalise_phone(v)
+                if problem is not None:
+                    if sev == WARNING and problem.startswith("The leading 0"):
                         if zero_issue is None:
                             zero_issue = Issue(name, WARNING, _ZERO_MSG)
                         issues[i].append(zero_issue)
                     else:
-                        num, problem, sev = normalise_phone(v)
-                        if problem is not None:
-                            if sev == WARNING and problem.startswith("The leading 0"):
-                                if zero_issue is None:
-                                    zero_issue = Issue(name, WARNING, _ZERO_MSG)
-                                issues[i].append(zero_issue)
-                            else:
-                                issues[i].append(Issue(name, sev, problem))
-                        if num is None:
-                            continue
-                has_phone[i] = True
-                first = phone_seen.setdefault(num, i)
-                if first != i:
-                    issues[i].append(Issue(name, dup_severity,
-                                           f"Same phone number as row {numbers[first]} ({num}); "
-                                           "the dialler would reject it as a duplicate."))
-                out[i] = num
-            elif v.casefold() == NO_CHANGE:
+                        issues[i].append(Issue(name, sev, problem))
+                if num is not None:
+                    out[i] = num
+                    has_phone[i] = True
+                continue
+            if kind == "priority" and out[i] is not None:
+                continue
+            if v[0] == "#" and v in _EXCEL_ERRORS:
+                issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
+                continue
+            if v.casefold() == NO_CHANGE:
                 if update:
                     out[i] = "<No Change>"
                 else:
@@ -344,7 +362,23 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
                     issues[i].append(Issue(name, ERROR, f"Priority must be a whole number from 0 to 100 "
                                                         f"(lower is dialled sooner); found '{v}'."))
                     continue
-                out[i] = v if v.isdigit() and (v[0] != "0" or len(v) == 1) else str(pr)
+                out[i] = str(pr)
+
+    # duplicate phones inside the file: a set tells at C speed whether there are any at all
+    if phone_outs:
+        every = [x for _, out in phone_outs for x in out if x is not None]
+        if len(set(every)) != len(every):
+            seen: dict[str, int] = {}
+            for i in range(n):
+                for name, out in phone_outs:
+                    num = out[i]
+                    if num is None:
+                        continue
+                    first = seen.setdefault(num, i)
+                    if first != i:
+                        issues[i].append(Issue(name, dup_severity,
+                                               f"Same phone number as row {numbers[first]} ({num}); "
+                                               "the dialler would reject it as a duplicate."))
 
     # row-level checks: a phone on every row, unique external ids, what updates need
     phone_cols = [(ci, f) for ci, f, kind in special if kind == "phone"]
@@ -352,7 +386,7 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
         phone_names = ", ".join(sorted({f for _, f in phone_cols}))
         phone_col_names = {headers[ci] for ci, _ in phone_cols}
         no_phone = Issue(None, ERROR, f"No phone number: the dialler needs at least one ({phone_names}).")
-        for i in range(n):
+        for i in ([] if all(has_phone) else range(n)):
             if not has_phone[i]:
                 iss = issues[i]
                 if not any(x.severity == ERROR and x.column in phone_col_names for x in iss):
@@ -360,9 +394,11 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
     ext_ci = next((ci for ci, f in mapped if f == EXTERNAL_ID), None)
     if ext_ci is not None:
         ext_name = headers[ext_ci]
+        ext_col = list(map(itemgetter(ext_ci), rows))
+        filled = [e for e in ext_col if e]
+        quick = not update and len(set(filled)) == len(filled)  # no duplicates: nothing to report
         ext_seen: dict[str, int] = {}
-        for i in range(n):
-            ext = rows[i][ext_ci]
+        for i, ext in enumerate([] if quick else ext_col):
             if ext:
                 first = ext_seen.setdefault(ext, i)
                 if first != i and not update:
