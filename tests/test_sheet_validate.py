@@ -207,3 +207,20 @@ def test_update_mode_allows_no_change_and_needs_external_id(make_csv):
     rows = validate(s, m, update=True)
     assert rows[0].sendable and rows[0].lead["njPriority"] == "<No Change>"
     assert not rows[1].sendable and "external id" in rows[1].issues[0].message
+
+
+def test_sample_lead_file_shows_the_demo_problems():
+    from importlib.resources import files
+
+    path = files("noojee_desktop.resources") / "sample-leads.csv"
+    s = read_sheet(str(path))
+    assert len(s.rows) == 40 and s.headers[:8] == TEMPLATE
+    rows = validate(s, auto_map(s.headers, TEMPLATE, {"FirstPhone", "SecondPhone"}), now=NOW)
+    problems = {r.row_number: [i.message for i in r.issues] for r in rows if r.issues}
+    assert any("Same phone number as row 4" in m for m in problems[11])
+    assert any("leading 0" in m for m in problems[15]) and rows[13].sendable
+    assert any("'31/02/2027 10:00' is not a date" in m for m in problems[19])
+    assert any("No phone number" in m for m in problems[23])
+    assert len(problems) == 4  # the DNC numbers are fine locally: only the dialler knows its list
+    assert rows[4].lead["FirstPhone"] == "0299999999" and rows[30].lead["FirstPhone"] == "0400000000"
+    assert rows[25].lead["njCallBackDate"] == "2027/04/15 14:30"
