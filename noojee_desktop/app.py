@@ -116,10 +116,18 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         await done.wait()
 
+    # An explicit loop, not qasync.run(): on Python < 3.12 that installs an event loop *policy*
+    # that hands a Qt loop to every thread calling asyncio.new_event_loop() (the sandbox's
+    # server thread would then run QApplication.exec off the main thread).
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
     try:
-        qasync.run(run())
+        with loop:
+            loop.run_until_complete(run())
     except (KeyboardInterrupt, asyncio.CancelledError):
         return 130
+    finally:
+        asyncio.set_event_loop(None)
     return 0
 
 

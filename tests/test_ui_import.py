@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
+from noojee_desktop.ui.symbols import result_text
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -101,7 +102,7 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
     for name, _ in GOOD:
         r = row_of(model, name)
         assert background(model, r) == QColor(Category.INSERTED.colour)
-        assert model.index(r, RESULT).data() == f"{Category.INSERTED.symbol} {Category.INSERTED.label}"
+        assert model.index(r, RESULT).data() == result_text(Category.INSERTED)
     dnc = row_of(model, DNC[0])
     assert background(model, dnc) == QColor(Category.DNC.colour)
     assert model.index(dnc, RESULT + 1).data() == "104"
@@ -112,7 +113,7 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
 
     # filter by result: only the DNC row
     combo = window.findChild(QComboBox, "resultFilterCombo")
-    combo.setCurrentIndex(combo.findText(f"{Category.DNC.symbol} {Category.DNC.label}"))
+    combo.setCurrentIndex(combo.findText(result_text(Category.DNC)))
     view = window.findChild(QTableView, "importTable")
     assert view.model().rowCount() == 1
     assert view.model().index(0, FIXED).data() == DNC[0]
@@ -156,3 +157,13 @@ def test_close_during_upload_asks_first(qtbot, make_window, sandbox_factory, mon
     box.findChild(QPushButton, "stopAndCloseButton").click()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
     assert len(slow.leads()) < 40                     # it really stopped
+
+
+def test_result_symbols_fall_back_to_drawable_glyphs(qapp, monkeypatch):
+    from noojee_desktop.ui import symbols
+
+    symbols._drawable.cache_clear()
+    monkeypatch.setattr(symbols, "_drawable", lambda ch: ch.isascii() or ch in "\u2612\u2022")
+    assert symbols.symbol(Category.DNC) == "\u2612"          # the canonical glyph is missing
+    assert symbols.symbol(Category.INSERTED) == "\u2022"     # no fallback listed: a plain bullet
+    assert symbols.result_text(Category.UNKNOWN) == "? " + Category.UNKNOWN.label

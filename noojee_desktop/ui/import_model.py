@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
+from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import FAILED_CATEGORIES, Category
 
 ROW, RESULT, CODE, MESSAGE = range(4)
@@ -228,7 +229,7 @@ class ImportModel(QAbstractTableModel):
             return str(self.sheet.row_numbers[r]) if self.sheet.row_numbers else str(r + 1)
         if c == RESULT:
             cat = self.category(r)
-            return f"{cat.symbol} {cat.label}"
+            return f"{symbol(cat)} {cat.label}"
         if c == CODE:
             o = self.outcomes[r]
             return "" if o is None or o.code is None else str(o.code)
@@ -248,7 +249,7 @@ class ImportModel(QAbstractTableModel):
         o = self.outcomes[r]
         if o is None:
             return self.category(r).label
-        parts = [f"{o.category.symbol} {o.category.label}"]
+        parts = [f"{symbol(o.category)} {o.category.label}"]
         if o.code is not None:
             parts.append(f"code {o.code}")
         if o.attempts:

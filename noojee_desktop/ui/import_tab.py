@@ -16,10 +16,11 @@ import qasync
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
-    QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView, QToolButton,
+    QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
 
+from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
@@ -34,11 +35,12 @@ log = logging.getLogger(__name__)
 FILE_FILTER = "Lead lists (*.xlsx *.xlsm *.xls *.xlsb *.ods *.csv *.txt);;All files (*)"
 FLUSH_MS = 100
 
-FILTERS: list[tuple[str, set[Category] | None]] = [
-    ("All rows", None),
-    ("Failed or not sent", set(FAILED_CATEGORIES) | {Category.PENDING}),
-    ("Rejected (duplicate, DNC, other)", set(REJECTION_CATEGORIES)),
-] + [(f"{c.symbol} {c.label}", {c}) for c in Category]
+def result_filters() -> list[tuple[str, set[Category] | None]]:
+    return [
+        ("All rows", None),
+        ("Failed or not sent", set(FAILED_CATEGORIES) | {Category.PENDING}),
+        ("Rejected (duplicate, DNC, other)", set(REJECTION_CATEGORIES)),
+    ] + [(f"{symbol(c)} {c.label}", {c}) for c in Category]
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -98,10 +100,8 @@ class ImportTab(QWidget):
         name(self.open_button, "openFileButton")
         self.open_button.setToolTip("Open a lead list (Ctrl+O); you can also drop a file here")
         self.open_button.clicked.connect(self.open_dialog)
-        self.recent_button = QToolButton()
+        self.recent_button = QPushButton("Recent")
         name(self.recent_button, "recentFilesButton")
-        self.recent_button.setText("Recent")
-        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_button.setMenu(self.recent_menu)
@@ -119,7 +119,7 @@ class ImportTab(QWidget):
         self.filter_combo = QComboBox()
         name(self.filter_combo, "resultFilterCombo")
         self.filter_combo.setToolTip("Show only rows with this result")
-        for label, cats in FILTERS:
+        for label, cats in result_filters():
             self.filter_combo.addItem(label, cats)
         top.addWidget(self.open_button)
         top.addWidget(self.recent_button)
@@ -371,8 +371,10 @@ class ImportTab(QWidget):
         self.export_status.clear()
         self.sample_bar.hide()
         self._after_validation()
-        self.table.resizeColumnToContents(1)
-        self.table.setColumnWidth(3, 260)
+        self.table.setColumnWidth(0, max(48, self.fontMetrics().horizontalAdvance("99999") + 16))
+        self.table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("\u2714 Unknown if inserted") + 30)
+        self.table.setColumnWidth(2, max(52, self.fontMetrics().horizontalAdvance("Code") + 24))
+        self.table.setColumnWidth(3, 240)
 
     def _load_failed(self, exc: BaseException) -> None:
         from noojee_desktop.core.sheet import ReadCancelled

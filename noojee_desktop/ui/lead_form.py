@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtGui import QColor
 
+from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.errors import describe_exception
 from noojee_desktop.ui.tasks import TaskSet
@@ -115,6 +116,8 @@ class LeadForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.form_widget)
+        scroll.viewport().setAutoFillBackground(False)
+        self.form_widget.setAutoFillBackground(False)
         fields_box_layout.addWidget(scroll)
         edit_fields = QPushButton("Edit fields\u2026")
         name(edit_fields, "editFieldsButton")
@@ -304,14 +307,14 @@ class LeadForm(QWidget):
             message, details = describe_exception(exc)
             log.warning("sending a lead failed: %s\n%s", message, details)
             category = Category.UNCERTAIN if getattr(exc, "may_have_landed", False) else Category.SERVER_ERROR
-            self._show_result(f"{category.symbol} {category.label}: {message}", category.colour)
-            self._add_history(lead, f"{category.symbol} {category.label}", category.colour)
+            self._show_result(f"{symbol(category)} {category.label}: {message}", category.colour)
+            self._add_history(lead, f"{symbol(category)} {category.label}", category.colour)
         else:
             cat = reply.info.category
             code = "" if reply.code is None else f" (code {reply.code}"
             code += f", {reply.message})" if code and reply.message else (")" if code else "")
-            self._show_result(f"{cat.symbol} {cat.label}{code}\n{reply.info.meaning}", cat.colour)
-            self._add_history(lead, f"{cat.symbol} {cat.label}", cat.colour)
+            self._show_result(f"{symbol(cat)} {cat.label}{code}\n{reply.info.meaning}", cat.colour)
+            self._add_history(lead, f"{symbol(cat)} {cat.label}", cat.colour)
             if reply.ok and not self.keep_values.isChecked():
                 self.clear()
             self.leadSent.emit(reply)
