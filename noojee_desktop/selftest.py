@@ -58,9 +58,9 @@ def _version_of(module_name: str) -> str:
     }.get(module_name, module_name)
     try:
         return metadata.version(dist)
-    except metadata.PackageNotFoundError:
+    except metadata.PackageNotFoundError:  # a frozen bundle keeps only some packages' metadata
         module = sys.modules.get(module_name)
-        return str(getattr(module, "__version__", "?"))
+        return str(getattr(module, "__version__", ""))
 
 
 def _import_all(names: tuple[str, ...]) -> CheckResult:
@@ -72,7 +72,7 @@ def _import_all(names: tuple[str, ...]) -> CheckResult:
             failed.append(f"{name} ({type(exc).__name__}: {exc})")
         else:
             top = name.split(".")[0]
-            done.append(name if "." in name else f"{name} {_version_of(top)}")
+            done.append(name if "." in name else f"{name} {_version_of(top)}".strip())
     if failed:
         return CheckResult(FAIL, "cannot import " + "; ".join(failed))
     return CheckResult(OK, ", ".join(done))
