@@ -167,3 +167,26 @@ def test_result_symbols_fall_back_to_drawable_glyphs(qapp, monkeypatch):
     assert symbols.symbol(Category.DNC) == "\u2612"          # the canonical glyph is missing
     assert symbols.symbol(Category.INSERTED) == "\u2022"     # no fallback listed: a plain bullet
     assert symbols.result_text(Category.UNKNOWN) == "? " + Category.UNKNOWN.label
+
+
+def test_many_signal_emits_and_empty_variants_do_not_exhaust_refcounts(qapp):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit() and to None per empty
+    QVariant; without noojee_desktop.ui.qtfix the interpreter aborts after a few thousand."""
+    import sys
+
+    import noojee_desktop.ui  # noqa: F401  (installs the fix)
+    from PySide6.QtCore import QModelIndex, QObject, Signal
+
+    class Pinger(QObject):
+        ping = Signal(int)
+
+    pinger = Pinger()
+    got = []
+    pinger.ping.connect(got.append)
+    before = sys.getrefcount(True)
+    for i in range(20_000):
+        pinger.ping.emit(i)
+    assert len(got) == 20_000
+    assert sys.getrefcount(True) >= before - 5
+    for _ in range(20_000):
+        assert QModelIndex().data() is None

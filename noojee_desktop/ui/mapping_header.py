@@ -29,7 +29,7 @@ class MappingHeader(QHeaderView):
         self.setSectionsClickable(True)
         self.setHighlightSections(False)
         self.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setDefaultSectionSize(140)
+        self.setDefaultSectionSize(118)
         self.setMinimumSectionSize(60)
         self._combos: dict[int, QComboBox] = {}
         self._headers: list[str] = []

@@ -1,0 +1,158 @@
+"""How smooth the window stays: the longest gap of a 10 ms QTimer heartbeat while
+
+1. loading a 100,000-row lead list (read + check on a pool thread, then the table fills), and
+2. uploading 5,000 leads to the sandbox (service time 5 ms, 8 slots) with the table colouring.
+
+Goal: the longest gap under 50 ms. Run offscreen:
+
+    QT_QPA_PLATFORM=offscreen python bench/ui_stall.py [--rows 100000] [--leads 5000]
+
+Baseline printed alongside: the same heartbeat with the window idle, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HOME = Path(tempfile.mkdtemp(prefix="noojee-bench-"))
+for var, sub in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config"),
+                 ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
+    os.environ[var] = str(HOME / sub)
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+import qasync  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._beat)
+        self.clock = QElapsedTimer()
+        self.gaps: list[float] = []
+        self._last = 0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.clock.start()
+        self._last = self.clock.elapsed()
+        self.timer.start()
+
+    def stop(self) -> tuple[float, float]:
+        self.timer.stop()
+        gaps = sorted(self.gaps)
+        longest = gaps[-1] if gaps else 0.0
+        p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+        return longest, p99
+
+    def _beat(self) -> None:
+        now = self.clock.elapsed()
+        self.gaps.append(float(now - self._last))
+        self._last = now
+
+
+def make_file(path: Path, rows: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "StreetAddress", "City", "State", "PostCode", "FirstPhone"])
+        for i in range(rows):
+            w.writerow([f"Lead {i}", f"{i % 300} High St", "Melbourne", "VIC", "3000", f"03{10000000 + i:08d}"])
+
+
+async def until(cond, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise TimeoutError("timed out")
+        await asyncio.sleep(0.02)
+
+
+async def scenario(args) -> None:
+    from noojee_desktop.app import build_window
+    from noojee_desktop.sandbox import SandboxConfig, SandboxServer
+
+    big = HOME / "big.csv"
+    small = HOME / "upload.csv"
+    make_file(big, args.rows)
+    make_file(small, args.leads)
+    sandbox = SandboxServer(SandboxConfig(service_time=0.005, slots=8, queue_timeout=60)).start()
+    os.environ["NOOJEE_API_KEY"] = sandbox.api_key
+    window = build_window(["--server", sandbox.url])
+    window.resize(1280, 820)
+    window.show()
+    chooser = window.chooser
+    for key, text in (("template", "Solar Leads"), ("campaign", "Solar VIC"), ("allocation", "VIC Week 1")):
+        box = chooser.combo(key)
+        await until(lambda b=box, t=text: b.isEnabled() and b.findText(t) >= 0, 10)
+        box.setCurrentIndex(box.findText(text))
+    tab = window.import_tab
+    window.tabs.setCurrentWidget(tab)
+    beat = Heartbeat()
+
+    beat.start()
+    await asyncio.sleep(1.0)
+    idle = beat.stop()
+
+    beat.start()
+    t0 = time.monotonic()
+    tab.load(big)
+    await until(lambda: tab.model.rowCount() == args.rows and not tab.loading, 300)
+    await asyncio.sleep(0.3)   # the table's first paint after the model reset
+    load_time = time.monotonic() - t0
+    load = beat.stop()
+
+    tab.load(small)
+    await until(lambda: tab.model.rowCount() == args.leads and not tab.loading, 60)
+    await asyncio.sleep(0.2)
+    beat.start()
+    t0 = time.monotonic()
+    tab.start_upload()
+    await until(lambda: tab._engine_done is not None and not tab.uploading, 600)
+    up_time = time.monotonic() - t0
+    upload = beat.stop()
+    inserted = tab.model.counts.get(__import__("noojee_desktop.core.codes", fromlist=["Category"]).Category.INSERTED, 0)
+
+    done = asyncio.Event()
+    window.shutDown.connect(done.set)
+    window.close()
+    await done.wait()
+    sandbox.stop()
+
+    print(f"idle window             longest gap {idle[0]:6.1f} ms  p99 {idle[1]:5.1f} ms  (baseline)")
+    print(f"load {args.rows:,} rows      longest gap {load[0]:6.1f} ms  p99 {load[1]:5.1f} ms  "
+          f"in {load_time:.1f} s  ratio to baseline {load[0] / max(idle[0], 1):.1f}x")
+    print(f"upload {args.leads:,} leads    longest gap {upload[0]:6.1f} ms  p99 {upload[1]:5.1f} ms  "
+          f"in {up_time:.1f} s ({inserted:,} inserted, {inserted / max(up_time, 0.001):.0f}/s)  "
+          f"ratio to baseline {upload[0] / max(idle[0], 1):.1f}x")
+    goal = 50.0
+    print(f"goal < {goal:.0f} ms: load {'met' if load[0] < goal else 'MISSED'}, "
+          f"upload {'met' if upload[0] < goal else 'MISSED'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--leads", type=int, default=5_000)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(HOME / ".config"))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(scenario(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
