@@ -8,14 +8,15 @@ the refcount of True/None by one; after a few thousand the interpreter aborts wi
 "Fatal Python error: bool_dealloc / none_dealloc". Python 3.12+ has immortal singletons and
 is not affected.
 
-:func:`install` detects both faults at start-up and, only if present, (1) wraps ``emit`` to
-take the missing reference, (2) holds a large reserve of references to None so that the
-remaining leaks cannot reach zero in any realistic session. The proper fix is another PySide6
+:func:`install` detects both faults at start-up and, only if present, holds a reserve of a
+million references to True and to None, so the leaks cannot reach zero in any realistic
+session (the GUI emits a few per batch of results, not per row). The proper fix is another PySide6
 version (or Python 3.12+); this keeps the app alive until then.
 """
 
 from __future__ import annotations
 
+import os
 import ctypes
 import logging
 import sys
@@ -23,8 +24,8 @@ import sys
 log = logging.getLogger(__name__)
 
 _installed = False
-_NONE_RESERVE: list = []
-RESERVE = 2_000_000     # 16 MB of pointers: two million leaked None returns before any risk
+_RESERVE: list = []
+RESERVE = 1_000_000     # 8 MB of pointers each: a million leaked references before any risk
 
 
 def _emit_leaks() -> bool:
@@ -52,25 +53,18 @@ def _variant_none_leaks() -> bool:
 
 def install() -> None:
     global _installed
-    if _installed or sys.version_info >= (3, 12):
+    if _installed or sys.version_info >= (3, 12) or os.environ.get("NOOJEE_NO_QTFIX"):
         return
     _installed = True
-    from PySide6.QtCore import SignalInstance
-
+    # Wrapping emit() to take the missing reference was tried and made Qt crash in event
+    # processing, so both faults get a reserve of references instead (8 bytes each).
     if _emit_leaks():
-        original = SignalInstance.emit
-        incref = ctypes.pythonapi.Py_IncRef
-        incref.argtypes = [ctypes.py_object]
-        incref.restype = None
-
-        def emit(self, *args):
-            result = original(self, *args)
-            incref(result)   # the reference PySide forgot to take
-            return result
-
-        emit.__doc__ = original.__doc__
-        SignalInstance.emit = emit
-        log.info("PySide6 emit() refcount fix installed")
+        _RESERVE.extend([True] * RESERVE)
+        log.info("PySide6 emit() refcount reserve installed")
     if _variant_none_leaks():
-        _NONE_RESERVE.extend([None] * RESERVE)
+        _RESERVE.extend([None] * RESERVE)
         log.info("PySide6 empty-QVariant refcount reserve installed")
+    if _RESERVE:
+        # Never free the reserve, not even at interpreter exit: the leaked references are gone
+        # for good, so giving the reserve back would take True/None below zero then.
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(_RESERVE))
