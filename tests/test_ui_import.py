@@ -191,3 +191,26 @@ def test_many_signal_emits_and_empty_variants_do_not_exhaust_refcounts(qapp):
     assert sys.getrefcount(True) > 100_000    # still far from zero after 20,000 emits
     for _ in range(20_000):
         assert QModelIndex().data() is None
+
+
+def test_mapping_dropdowns_follow_horizontal_scrolling(qtbot, window):
+    tab = window.import_tab
+    window.resize(700, 600)
+    bar = tab.table.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)
+    bar.setValue(bar.maximum())
+    header = tab.header
+    combo = header.combo("FirstPhone")
+    section = FIXED + 2
+    qtbot.waitUntil(lambda: abs(combo.x() - (header.sectionViewportPosition(section) + 2)) <= 1, timeout=3000)
+
+
+def test_ignoring_a_column_greys_it_and_is_remembered_for_the_template(qtbot, window):
+    tab = window.import_tab
+    city = tab.header.combo("City")
+    city.setCurrentIndex(city.findText("(ignore)"))
+    qtbot.waitUntil(lambda: tab.model.mapping.columns["City"] is None and not tab.loading, timeout=3000)
+    model = tab.model
+    assert model.index(0, FIXED + 1).data(Qt.ItemDataRole.ForegroundRole) == QColor("#8c8c8c")
+    saved = tab.store.saved_mapping(1, model.sheet.headers)
+    assert saved is not None and saved.columns["City"] is None

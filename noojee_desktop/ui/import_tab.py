@@ -158,6 +158,8 @@ class ImportTab(QWidget):
         name(self.table, "importTable")
         self.header = MappingHeader(self.table)
         self.table.setHorizontalHeader(self.header)
+        # QHeaderView.setOffset is not virtual: follow horizontal scrolling explicitly
+        self.table.horizontalScrollBar().valueChanged.connect(self.header._schedule)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
