@@ -41,11 +41,9 @@ def build_window(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from noojee_desktop.ui.main_window import MainWindow
-    from noojee_desktop.ui.qtfix import install as install_qt_fixes
 
     args = parse_args(list(argv or []))
     app = QApplication.instance()
-    install_qt_fixes()
     if app is not None:
         app.setOrganizationName(ORG_NAME)
         app.setApplicationName(APP_ID)

@@ -159,24 +159,22 @@ def test_close_during_upload_asks_first(qtbot, make_window, sandbox_factory, mon
     assert len(slow.leads()) < 40                     # it really stopped
 
 
-def test_result_symbols_fall_back_to_drawable_glyphs(qapp, monkeypatch):
+def test_result_symbols_are_drawable_or_fall_back_to_a_bullet(qapp, monkeypatch):
     from noojee_desktop.ui import symbols
 
     symbols._drawable.cache_clear()
-    monkeypatch.setattr(symbols, "_drawable", lambda ch: ch.isascii() or ch in "\u2612\u2022")
-    assert symbols.symbol(Category.DNC) == "\u2612"          # the canonical glyph is missing
-    assert symbols.symbol(Category.INSERTED) == "\u2022"     # no fallback listed: a plain bullet
-    assert symbols.result_text(Category.UNKNOWN) == "? " + Category.UNKNOWN.label
+    # With this machine's own font every result symbol draws (no empty boxes in the table).
+    assert all(symbols.symbol(c) == c.symbol for c in Category)
+    monkeypatch.setattr(symbols, "_drawable", lambda ch: ch.isascii() or ch == "\u2022")
+    assert symbols.symbol(Category.DNC) == "\u2022"          # a font without it: a plain bullet
+    assert symbols.result_text(Category.DNC) == "\u2022 " + Category.DNC.label
 
 
-def test_many_signal_emits_and_empty_variants_do_not_exhaust_refcounts(qapp):
-    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit() and to None per empty
-    QVariant; without noojee_desktop.ui.qtfix the interpreter aborts after a few thousand."""
+def test_signal_emits_and_empty_variants_keep_refcounts(qapp):
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to True per emit() and to None per
+    empty QVariant, and the app aborted after a few thousand; the pinned version must not."""
     import sys
 
-    from noojee_desktop.ui.qtfix import install
-
-    install()
     from PySide6.QtCore import QModelIndex, QObject, Signal
 
     class Pinger(QObject):
@@ -185,12 +183,13 @@ def test_many_signal_emits_and_empty_variants_do_not_exhaust_refcounts(qapp):
     pinger = Pinger()
     got = []
     pinger.ping.connect(got.append)
-    for i in range(20_000):
+    trues, nones = sys.getrefcount(True), sys.getrefcount(None)
+    for i in range(2_000):
         pinger.ping.emit(i)
-    assert len(got) == 20_000
-    assert sys.getrefcount(True) > 100_000    # still far from zero after 20,000 emits
-    for _ in range(20_000):
-        assert QModelIndex().data() is None
+        QModelIndex().data()
+    assert len(got) == 2_000
+    assert sys.getrefcount(True) >= trues - 50
+    assert sys.getrefcount(None) >= nones - 50
 
 
 def test_mapping_dropdowns_follow_horizontal_scrolling(qtbot, window):

@@ -50,20 +50,22 @@ class Category(str, enum.Enum):
 
 
 # label, symbol, background. Light tints of the Okabe-Ito colour-blind-safe palette, so
-# black text stays readable; every category also has its own word and symbol.
+# black text stays readable; every category also has its own word and symbol. The symbols
+# are ones that DejaVu Sans (a bare Linux desktop), Segoe UI Symbol and Excel's fonts draw;
+# emoji-range glyphs showed as empty boxes there.
 _STYLE: dict[Category, tuple[str, str, str]] = {
     Category.PENDING: ("Not sent", "\u2022", "#ffffff"),          # bullet
     Category.INVALID: ("Fix before sending", "\u270e", "#f4cccc"),  # pencil
     Category.INSERTED: ("Inserted", "\u2714", "#cdeccf"),         # heavy check
-    Category.DUPLICATE: ("Duplicate", "\u29c9", "#ffe8b3"),       # two joined squares
-    Category.DNC: ("Do Not Call", "\u26d4", "#e3d4f0"),           # no entry
+    Category.DUPLICATE: ("Duplicate", "\u2750", "#ffe8b3"),       # shadowed square (a copy)
+    Category.DNC: ("Do Not Call", "\u2612", "#e3d4f0"),           # ballot box with x
     Category.REJECTED: ("Rejected", "\u2298", "#dde3ea"),         # circled slash
     Category.DATA_ERROR: ("Bad data", "\u2716", "#f8c9c4"),       # heavy x
-    Category.RETRYABLE: ("Server busy", "\u231b", "#fff4c2"),     # hourglass
+    Category.RETRYABLE: ("Server busy", "\u21bb", "#fff4c2"),     # clockwise arrow (again)
     Category.SERVER_ERROR: ("Server trouble", "\u26a0", "#fbd5b5"),  # warning sign
     Category.UNCERTAIN: ("Unknown if inserted", "?", "#d6e9f8"),
-    Category.UNKNOWN: ("Unexpected reply", "\u2753", "#e6e6e6"),
-    Category.CANCELLED: ("Cancelled", "\u23f9", "#f2f2f2"),
+    Category.UNKNOWN: ("Unexpected reply", "\u203d", "#e6e6e6"),  # interrobang
+    Category.CANCELLED: ("Cancelled", "\u25a0", "#f2f2f2"),       # stop square
 }
 
 #: Rows in these categories are what "Retry failed rows" and "export failed rows" pick up

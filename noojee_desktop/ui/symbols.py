@@ -1,9 +1,9 @@
 """Result symbols that this computer's fonts can actually draw.
 
-``codes.Category.symbol`` is the canonical glyph (shared with the results workbook). Some
-desktops (a plain Linux with only DejaVu fonts, for one) have no glyph for a few of them
-and would show an empty box, which defeats the point of a colour-blind-safe marker; there
-the GUI uses a simpler glyph of the same meaning.
+``codes.Category.symbol`` is the glyph (shared with the results workbook), chosen from
+what common desktop fonts draw. Should this computer's font still lack one, an empty box
+would defeat the point of a colour-blind-safe marker, so a plain bullet stands in (the
+category's word is always beside it).
 """
 
 from __future__ import annotations
@@ -14,15 +14,6 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from noojee_desktop.core.codes import Category
-
-_FALLBACK = {
-    Category.DUPLICATE: "\u2750",   # upper right shadowed white square
-    Category.DNC: "\u2612",         # ballot box with x
-    Category.RETRYABLE: "\u21bb",   # clockwise open circle arrow
-    Category.UNKNOWN: "?",
-    Category.CANCELLED: "\u25a0",   # black square
-}
-
 
 @lru_cache(maxsize=None)
 def _drawable(ch: str) -> bool:
@@ -35,10 +26,7 @@ def _drawable(ch: str) -> bool:
 
 def symbol(category: Category) -> str:
     sym = category.symbol
-    if _drawable(sym):
-        return sym
-    fallback = _FALLBACK.get(category, "")
-    return fallback if fallback and _drawable(fallback) else "\u2022"
+    return sym if _drawable(sym) else "\u2022"
 
 
 def result_text(category: Category) -> str:
