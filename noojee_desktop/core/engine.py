@@ -247,7 +247,10 @@ class UploadEngine:
 
     def _count_done(self) -> None:
         self._done_this_run += 1
-        self._recent.append(time.monotonic())
+        now = time.monotonic()
+        self._recent.append(now)
+        while self._recent and self._recent[0] < now - 30.0:
+            self._recent.popleft()
 
     def _flush(self) -> None:
         self._flush_handle = None
