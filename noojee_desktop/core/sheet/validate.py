@@ -40,41 +40,46 @@ class PreparedRow:
     """One row, checked and ready to send: ``lead`` (field -> value), ``issues``, ``sendable``.
 
     ``lead`` is built from the sheet row on first access and then kept (so changes to it
-    stick); until then a row holds only references into the Sheet, which keeps 100k
-    prepared rows small. ``PreparedRow(index, row_number, lead, issues)`` also works.
+    stick); until then a row holds only its index and a reference to one plan shared by all
+    rows of the validation (which columns go to which field and how their values are
+    cleaned), which keeps 100k prepared rows small. ``PreparedRow(index, row_number, lead,
+    issues)`` also works.
     """
 
-    __slots__ = ("index", "row_number", "issues", "_lead", "_row", "_plain", "_special", "_values")
+    __slots__ = ("index", "row_number", "issues", "_lead", "_plan")
 
     def __init__(self, index: int, row_number: int, lead: dict[str, str] | None = None,
-                 issues: list[Issue] | None = None, *, _row=None, _plain=(), _special=(), _values=None):
+                 issues: list[Issue] | None = None):
         self.index = index                  # position in Sheet.rows
         self.row_number = row_number        # row in the file, as Excel shows it
         self.issues: list[Issue] = issues if issues is not None else []
         self._lead = lead
-        self._row = _row
-        self._plain = _plain                # ((column index, field), ...) sent as they are
-        self._special = _special            # (field, ...) whose cleaned values are in _values
-        self._values = _values
+        self._plan: _Plan | None = None
 
     @property
     def lead(self) -> dict[str, str]:
         """Field -> value to send (non-empty cells only; phones, dates, priorities cleaned)."""
         if self._lead is None:
-            row = self._row
-            d = {f: row[ci] for ci, f in self._plain if row[ci]} if row is not None else {}
-            if self._values is not None:
-                for f, v in zip(self._special, self._values):
+            plan = self._plan
+            if plan is None:
+                d = {}
+            else:
+                row = plan.rows[self.index]
+                d = {f: row[ci] for ci, f in plan.plain if row[ci]}
+                for ci, f, clean in plan.special:
+                    v = row[ci]
                     if v:
-                        d[f] = v
+                        v = clean(v)
+                        if v:
+                            d[f] = v
             self._lead = d
-            self._row = self._values = None
+            self._plan = None
         return self._lead
 
     @lead.setter
     def lead(self, value: dict[str, str]) -> None:
         self._lead = value
-        self._row = self._values = None
+        self._plan = None
 
     @property
     def sendable(self) -> bool:
@@ -98,6 +103,10 @@ class PreparedRow:
             (other.index, other.row_number, other.lead, other.issues)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self):
+        # a copy or pickle stands alone: its lead, not the plan holding the whole sheet
+        return (PreparedRow, (self.index, self.row_number, self.lead, self.issues))
 
     def __repr__(self) -> str:
         return (f"PreparedRow(index={self.index}, row_number={self.row_number}, lead={self.lead!r}, "
@@ -211,6 +220,60 @@ def parse_callback(value: str) -> tuple[str | None, str | None]:
 
 _PRIORITIES = {str(i): str(i) for i in range(101)}
 _ZERO_MSG = "The leading 0 was missing (the spreadsheet stored the phone as a number); it was put back."
+_NO_CHANGE_INSERT_MSG = "'<No Change>' only works when updating leads. Put a value in or leave the cell empty."
+
+
+def _excel_error_msg(v: str) -> str:
+    return f"The cell shows an Excel error ({v}); put the real value in."
+
+
+class _Plan:
+    """What one validation sends: shared by all its PreparedRows, used when a lead is built.
+
+    ``plain``: (column index, field) sent as they are; ``special``: (column index, field,
+    clean) whose cell ``v`` is sent as ``clean(v)`` (nothing when that is None or empty).
+    """
+
+    __slots__ = ("rows", "plain", "special")
+
+    def __init__(self, rows, plain, special):
+        self.rows = rows
+        self.plain = plain
+        self.special = special
+
+
+def _phone_value(v: str) -> str | None:
+    return normalise_phone(v)[0]
+
+
+def _callback_value(update: bool):
+    def clean(v: str) -> str | None:
+        if v.casefold() == NO_CHANGE:
+            return "<No Change>" if update else None
+        return parse_callback(v)[0]
+    return clean
+
+
+def _priority_value(update: bool):
+    def clean(v: str) -> str | None:
+        p = _PRIORITIES.get(v)
+        if p is not None:
+            return p
+        if v.casefold() == NO_CHANGE:
+            return "<No Change>" if update else None
+        try:
+            pr = int(v)
+        except ValueError:
+            return None
+        return str(pr) if 0 <= pr <= 100 else None
+    return clean
+
+
+def _no_change_value(v: str) -> str | None:
+    """A plain column of an update that uses <No Change>: canonical spelling, errors left out."""
+    if v in _EXCEL_ERRORS:
+        return None
+    return "<No Change>" if v.casefold() == NO_CHANGE else v
 
 
 def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_duplicates: bool = False,
@@ -221,8 +284,8 @@ def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_dupl
     ``allow_duplicates``: duplicate phones inside the file are warnings, not errors.
     ``now``: for "callback in the past" warnings (default: the current time).
 
-    Works column by column: plain columns (names, addresses...) are checked with a few
-    whole-column operations and sent as they are; only phone, date, priority and id
+    Works column by column: plain columns (names, addresses...) are screened all together
+    with a few C-speed operations and sent as they are; only phone, date, priority and id
     columns are looked at cell by cell. 100k rows take a fraction of a second.
     """
     with bulk_allocation():
@@ -238,9 +301,23 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
     phone_fields = mapping.phone_fields
     now_text = (now or datetime.now()).strftime("%Y/%m/%d %H:%M")
     row_level = [Issue(None, ERROR, p) for p in mapping.problems(headers, update=update)]
-    issues: list[list[Issue]] = [list(row_level) for _ in range(n)] if row_level else [[] for _ in range(n)]
+    # issues[i]: None until row i has one (most rows never do)
+    issues: list[list[Issue] | None] = [list(row_level) for _ in range(n)] if row_level else [None] * n
     dup_severity = WARNING if allow_duplicates else ERROR
     numbers = sheet.row_numbers
+
+    def add(i: int, issue: Issue) -> None:
+        iss = issues[i]
+        if iss is None:
+            issues[i] = [issue]
+        else:
+            iss.append(issue)
+
+    # all columns at once: one pass over the rows (column by column would visit every row
+    # once per column, and the rows are spread all over memory)
+    columns = list(zip(*rows)) if n else []
+    if len(columns) != len(headers):  # a short row (not from read_sheet): go the long way
+        columns = [list(map(itemgetter(ci), rows)) for ci in range(len(headers))]
 
     special_kinds = {CALLBACK: "callback", PRIORITY: "priority"}
     plain: list[tuple[int, str]] = []
@@ -253,12 +330,16 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         else:
             plain.append((ci, fld))
 
-    # plain columns: whole-column screening; a cell-by-cell look only where something was found
+    # plain columns: a C-speed screen of each for the two characters that can start a
+    # problem ('#' of an Excel error, '<' of <No Change>); cell by cell only where one is found
     plain_out: list[tuple[int, str]] = []
     for ci, fld in plain:
-        col = list(map(itemgetter(ci), rows))
-        name = headers[ci]
+        col = columns[ci]
         joined = "\n".join(col)
+        if "#" not in joined and "<" not in joined:
+            plain_out.append((ci, fld))
+            continue
+        name = headers[ci]
         has_no_change = "<" in joined and NO_CHANGE in joined.casefold()
         if has_no_change and update:
             special.append((ci, fld, "nochange"))  # checked cell by cell; canonical spelling when sent
@@ -266,108 +347,61 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         if "#" in joined and not _EXCEL_ERRORS.isdisjoint(col):
             for i, v in enumerate(col):
                 if v in _EXCEL_ERRORS:
-                    issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
+                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
         if has_no_change:
             for i, v in enumerate(col):
                 if v.casefold() == NO_CHANGE:
-                    issues[i].append(Issue(name, ERROR, "'<No Change>' only works when updating leads. "
-                                                        "Put a value in or leave the cell empty."))
+                    add(i, Issue(name, ERROR, _NO_CHANGE_INSERT_MSG))
         plain_out.append((ci, fld))
 
-    # special columns: cleaned values, one list per column
-    has_phone = [False] * n
-    values_by_col: list[list[str | None]] = []
+    # special columns, cell by cell (the cleaned values are not kept: a lead is built from
+    # its row when it is needed, with the same cleaning)
     phone_outs: list[tuple[str, list[str | None]]] = []
+    cleaners = []
     for ci, fld, kind in special:
         name = headers[ci]
-        col = list(map(itemgetter(ci), rows))
-        if kind == "priority":
-            out = list(map(_PRIORITIES.get, col))  # "0".."100" as they are: the common case
-        else:
-            out = [None] * n
-        values_by_col.append(out)
-        zero_issue = None
-        notime_issue = None
+        col = columns[ci]
         if kind == "phone":
+            cleaners.append((ci, fld, _phone_value))
+            out: list[str | None] = [None] * n
             phone_outs.append((name, out))
-        for i, v in enumerate(col):
-            if not v:
-                continue
-            if kind == "phone":
-                if v.isdigit():
-                    if len(v) == 10 and v[0] == "0":
-                        out[i] = v
-                        has_phone[i] = True
-                        continue
-                    if len(v) == 9 and v[0] in "23478":
-                        out[i] = "0" + v
-                        has_phone[i] = True
-                        if zero_issue is None:
-                            zero_issue = Issue(name, WARNING, _ZERO_MSG)
-                        issues[i].append(zero_issue)
-                        continue
-                w = v.replace(" ", "")
-                if len(w) == 10 and w[0] == "0" and w.isdigit():
-                    out[i] = w
-                    has_phone[i] = True
+            _check_phones(col, out, name, issues, add)
+        elif kind == "priority":
+            clean = _priority_value(update)
+            cleaners.append((ci, fld, clean))
+            quick = list(map(_PRIORITIES.get, col))  # "0".."100" as they are: the common case
+            if quick.count(None) == col.count(""):
+                continue  # every filled cell is a plain 0..100
+            for i, v in enumerate(col):
+                if not v or quick[i] is not None:
                     continue
                 if v[0] == "#" and v in _EXCEL_ERRORS:
-                    issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
-                    continue
-                num, problem, sev = normalise_phone(v)
-                if problem is not None:
-                    if sev == WARNING and problem.startswith("The leading 0"):
-                        if zero_issue is None:
-                            zero_issue = Issue(name, WARNING, _ZERO_MSG)
-                        issues[i].append(zero_issue)
-                    else:
-                        issues[i].append(Issue(name, sev, problem))
-                if num is not None:
-                    out[i] = num
-                    has_phone[i] = True
-                continue
-            if kind == "priority" and out[i] is not None:
-                continue
-            if v[0] == "#" and v in _EXCEL_ERRORS:
-                issues[i].append(Issue(name, ERROR, f"The cell shows an Excel error ({v}); put the real value in."))
-                continue
-            if v.casefold() == NO_CHANGE:
-                if update:
-                    out[i] = "<No Change>"
-                else:
-                    issues[i].append(Issue(name, ERROR, "'<No Change>' only works when updating leads. "
-                                                        "Put a value in or leave the cell empty."))
-            elif kind == "nochange":
-                out[i] = v
-            elif kind == "callback":
-                norm, warn = parse_callback(v)
-                if norm is None:
-                    issues[i].append(Issue(name, ERROR, f"'{v}' is not a date the dialler understands. Write it "
-                                                        "like 2025/03/31 14:30 (year/month/day hours:minutes, 24-hour)."))
-                    continue
-                if warn:
-                    if notime_issue is None:
-                        notime_issue = Issue(name, WARNING, warn)
-                    issues[i].append(notime_issue)
-                if norm < now_text:
-                    issues[i].append(Issue(name, WARNING, f"The callback date {norm} is in the past; "
-                                                          "the dialler will call as soon as it can."))
-                out[i] = norm
-            elif kind == "priority":
-                try:
-                    pr = int(v)
-                except ValueError:
-                    pr = -1
-                if not 0 <= pr <= 100:
-                    issues[i].append(Issue(name, ERROR, f"Priority must be a whole number from 0 to 100 "
-                                                        f"(lower is dialled sooner); found '{v}'."))
-                    continue
-                out[i] = str(pr)
+                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                elif v.casefold() == NO_CHANGE:
+                    if not update:
+                        add(i, Issue(name, ERROR, _NO_CHANGE_INSERT_MSG))
+                elif clean(v) is None:
+                    add(i, Issue(name, ERROR, f"Priority must be a whole number from 0 to 100 "
+                                              f"(lower is dialled sooner); found '{v}'."))
+        elif kind == "callback":
+            cleaners.append((ci, fld, _callback_value(update)))
+            _check_callbacks(col, name, update, now_text, add)
+        else:  # "nochange": a plain column of an update that uses <No Change>
+            cleaners.append((ci, fld, _no_change_value))
+            for i, v in enumerate(col):
+                if v and v[0] == "#" and v in _EXCEL_ERRORS:
+                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
 
     # duplicate phones inside the file: a set tells at C speed whether there are any at all
     if phone_outs:
-        every = [x for _, out in phone_outs for x in out if x is not None]
-        if len(set(every)) != len(every):
+        every: list[str | None] = []
+        for _, out in phone_outs:
+            every += out
+        filled = len(every) - every.count(None)
+        distinct = set(every)
+        distinct.discard(None)
+        del every
+        if len(distinct) != filled:
             seen: dict[str, int] = {}
             for i in range(n):
                 for name, out in phone_outs:
@@ -376,50 +410,131 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
                         continue
                     first = seen.setdefault(num, i)
                     if first != i:
-                        issues[i].append(Issue(name, dup_severity,
-                                               f"Same phone number as row {numbers[first]} ({num}); "
-                                               "the dialler would reject it as a duplicate."))
+                        add(i, Issue(name, dup_severity, f"Same phone number as row {numbers[first]} ({num}); "
+                                                         "the dialler would reject it as a duplicate."))
 
     # row-level checks: a phone on every row, unique external ids, what updates need
-    phone_cols = [(ci, f) for ci, f, kind in special if kind == "phone"]
-    if phone_cols:
-        phone_names = ", ".join(sorted({f for _, f in phone_cols}))
-        phone_col_names = {headers[ci] for ci, _ in phone_cols}
-        no_phone = Issue(None, ERROR, f"No phone number: the dialler needs at least one ({phone_names}).")
-        for i in ([] if all(has_phone) else range(n)):
-            if not has_phone[i]:
-                iss = issues[i]
-                if not any(x.severity == ERROR and x.column in phone_col_names for x in iss):
-                    iss.append(no_phone)
+    if phone_outs:
+        phone_names = ", ".join(sorted({f for _, f, kind in special if kind == "phone"}))
+        phone_col_names = {name for name, _ in phone_outs}
+        # a row has a phone when one of its phone cells gave a number; if some column has a
+        # number on every row, all rows do
+        if all(None in out for _, out in phone_outs):
+            no_phone = Issue(None, ERROR, f"No phone number: the dialler needs at least one ({phone_names}).")
+            outs = [out for _, out in phone_outs]
+            for i in range(n):
+                if all(out[i] is None for out in outs):
+                    iss = issues[i]
+                    if iss is None or not any(x.severity == ERROR and x.column in phone_col_names for x in iss):
+                        add(i, no_phone)
+    del phone_outs
     ext_ci = next((ci for ci, f in mapped if f == EXTERNAL_ID), None)
     if ext_ci is not None:
         ext_name = headers[ext_ci]
-        ext_col = list(map(itemgetter(ext_ci), rows))
-        filled = [e for e in ext_col if e]
-        quick = not update and len(set(filled)) == len(filled)  # no duplicates: nothing to report
+        ext_col = columns[ext_ci]
+        distinct_ext = set(ext_col)
+        distinct_ext.discard("")
+        quick = not update and len(distinct_ext) == n - ext_col.count("")  # no duplicates: nothing to report
+        del distinct_ext
         ext_seen: dict[str, int] = {}
         for i, ext in enumerate([] if quick else ext_col):
             if ext:
                 first = ext_seen.setdefault(ext, i)
                 if first != i and not update:
-                    issues[i].append(Issue(ext_name, ERROR, f"Same external id as row {numbers[first]} "
-                                                            f"('{ext}'); each lead needs its own."))
+                    add(i, Issue(ext_name, ERROR, f"Same external id as row {numbers[first]} "
+                                                  f"('{ext}'); each lead needs its own."))
             elif update:
-                issues[i].append(Issue(ext_name, ERROR, "An update needs the lead's external id."))
+                add(i, Issue(ext_name, ERROR, "An update needs the lead's external id."))
     if update:
         disp_ci = next((ci for ci, f in mapped if f == DISPOSITION), None)
         if disp_ci is not None:
-            for i in range(n):
-                if not rows[i][disp_ci]:
-                    issues[i].append(Issue(headers[disp_ci], ERROR, "An update needs a disposition."))
+            for i, v in enumerate(columns[disp_ci]):
+                if not v:
+                    add(i, Issue(headers[disp_ci], ERROR, "An update needs a disposition."))
 
-    plain_t = tuple(plain_out)
-    special_t = tuple(f for _, f, _ in special)
-    if special_t:
-        per_row = zip(*values_by_col)
-        return [PreparedRow(i, numbers[i], None, issues[i], _row=rows[i], _plain=plain_t, _special=special_t,
-                            _values=vals) for i, vals in enumerate(per_row)]
-    return [PreparedRow(i, numbers[i], None, issues[i], _row=rows[i], _plain=plain_t) for i in range(n)]
+    # the rows: built without __init__ (a third of the time for 100k of them)
+    plan = _Plan(rows, tuple(plain_out), tuple(cleaners))
+    new = object.__new__
+    cls = PreparedRow
+    prepared = []
+    append = prepared.append
+    for i, iss in enumerate(issues):
+        p = new(cls)
+        p.index = i
+        p.row_number = numbers[i]
+        p.issues = [] if iss is None else iss
+        p._lead = None
+        p._plan = plan
+        append(p)
+    return prepared
+
+
+def _check_phones(col, out: list[str | None], name: str, issues: list, add) -> None:
+    """Clean one phone column into ``out`` (None: no usable number) and report its problems.
+
+    The common shapes are recognised inline (same results as :func:`normalise_phone`, which
+    handles everything else and is what builds the lead).
+    """
+    zero_issue = Issue(name, WARNING, _ZERO_MSG)  # one object shared by every row it applies to
+    for i, v in enumerate(col):
+        if not v:
+            continue
+        if v.isdigit():
+            if len(v) == 10 and v[0] == "0":
+                out[i] = v
+                continue
+            if len(v) == 9 and v[0] in "23478":  # a number that lost its leading 0
+                out[i] = "0" + v
+                iss = issues[i]
+                if iss is None:
+                    issues[i] = [zero_issue]
+                else:
+                    iss.append(zero_issue)
+                continue
+        else:
+            w = v.replace(" ", "")
+            if len(w) == 10 and w[0] == "0" and w.isdigit():
+                out[i] = w
+                continue
+            if v[0] == "#" and v in _EXCEL_ERRORS:
+                add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                continue
+        num, problem, sev = normalise_phone(v)
+        if problem is not None:
+            add(i, zero_issue if sev == WARNING and problem.startswith("The leading 0") else Issue(name, sev, problem))
+        if num is not None:
+            out[i] = num
+
+
+def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add) -> None:
+    """Report the problems of one callback-date column (each distinct value parsed once)."""
+    parsed: dict[str, tuple[str | None, str | None]] = {}
+    notime_issue = None
+    for i, v in enumerate(col):
+        if not v:
+            continue
+        if v[0] == "#" and v in _EXCEL_ERRORS:
+            add(i, Issue(name, ERROR, _excel_error_msg(v)))
+            continue
+        if v.casefold() == NO_CHANGE:
+            if not update:
+                add(i, Issue(name, ERROR, _NO_CHANGE_INSERT_MSG))
+            continue
+        got = parsed.get(v)
+        if got is None:
+            got = parsed[v] = parse_callback(v)
+        norm, warn = got
+        if norm is None:
+            add(i, Issue(name, ERROR, f"'{v}' is not a date the dialler understands. Write it "
+                                      "like 2025/03/31 14:30 (year/month/day hours:minutes, 24-hour)."))
+            continue
+        if warn:
+            if notime_issue is None:
+                notime_issue = Issue(name, WARNING, warn)
+            add(i, notime_issue)
+        if norm < now_text:
+            add(i, Issue(name, WARNING, f"The callback date {norm} is in the past; "
+                                        "the dialler will call as soon as it can."))
 
 
 def summarise(rows: Sequence[PreparedRow]) -> dict[str, int]:
