@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from operator import itemgetter
 
 from .fields import CALLBACK, DISPOSITION, EXTERNAL_ID, PRIORITY, Mapping
@@ -356,16 +357,14 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
 
     # special columns, cell by cell (the cleaned values are not kept: a lead is built from
     # its row when it is needed, with the same cleaning)
-    phone_outs: list[tuple[str, list[str | None]]] = []
+    phone_outs: list[tuple[str, list[str]]] = []  # per phone column: the numbers ("": none)
     cleaners = []
     for ci, fld, kind in special:
         name = headers[ci]
         col = columns[ci]
         if kind == "phone":
             cleaners.append((ci, fld, _phone_value))
-            out: list[str | None] = [None] * n
-            phone_outs.append((name, out))
-            _check_phones(col, out, name, issues, add)
+            phone_outs.append((name, _check_phones(col, name, issues, add)))
         elif kind == "priority":
             clean = _priority_value(update)
             cleaners.append((ci, fld, clean))
@@ -394,19 +393,19 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
 
     # duplicate phones inside the file: a set tells at C speed whether there are any at all
     if phone_outs:
-        every: list[str | None] = []
+        every: list[str] = []
         for _, out in phone_outs:
             every += out
-        filled = len(every) - every.count(None)
+        filled = len(every) - every.count("")
         distinct = set(every)
-        distinct.discard(None)
+        distinct.discard("")
         del every
         if len(distinct) != filled:
             seen: dict[str, int] = {}
             for i in range(n):
                 for name, out in phone_outs:
                     num = out[i]
-                    if num is None:
+                    if not num:
                         continue
                     first = seen.setdefault(num, i)
                     if first != i:
@@ -419,11 +418,11 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         phone_col_names = {name for name, _ in phone_outs}
         # a row has a phone when one of its phone cells gave a number; if some column has a
         # number on every row, all rows do
-        if all(None in out for _, out in phone_outs):
+        if all("" in out for _, out in phone_outs):
             no_phone = Issue(None, ERROR, f"No phone number: the dialler needs at least one ({phone_names}).")
             outs = [out for _, out in phone_outs]
             for i in range(n):
-                if all(out[i] is None for out in outs):
+                if not any(out[i] for out in outs):
                     iss = issues[i]
                     if iss is None or not any(x.severity == ERROR and x.column in phone_col_names for x in iss):
                         add(i, no_phone)
@@ -469,13 +468,47 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
     return prepared
 
 
-def _check_phones(col, out: list[str | None], name: str, issues: list, add) -> None:
-    """Clean one phone column into ``out`` (None: no usable number) and report its problems.
+_LOST_ZERO_FIRST = frozenset("23478")
 
-    The common shapes are recognised inline (same results as :func:`normalise_phone`, which
-    handles everything else and is what builds the lead).
+
+def _check_phones(col, name: str, issues: list, add) -> list[str]:
+    """Clean one phone column and report its problems: the number of each cell ("": none).
+
+    Two shapes that fill whole columns are recognised with a few C-speed operations on the
+    column joined into one string: every filled cell a 10-digit number starting with 0
+    (spaces allowed: 03 8321 8199), or every cell a 9-digit number that lost its leading 0.
+    Otherwise cell by cell, the common shapes inline and the rest through
+    :func:`normalise_phone` (which gives the same numbers, and is what builds the lead).
     """
+    n = len(col)
     zero_issue = Issue(name, WARNING, _ZERO_MSG)  # one object shared by every row it applies to
+    joined = "\n".join(col)
+    if n and joined.count("\n") == n - 1:  # no line break inside a cell: one line per cell
+        digits = joined.replace(" ", "")
+        if digits.replace("\n", "").encode("ascii", "replace").isdigit():  # ASCII digits only
+            seps = "\n" * (n - 1)
+            if len(digits) == 10 * n - 1 and digits[9::10] == seps:  # every cell 9 digits
+                if _LOST_ZERO_FIRST.issuperset(digits[::10]):  # ... that lost their leading 0
+                    if issues.count(None) == n:
+                        issues[:] = map(list, repeat((zero_issue,), n))
+                    else:
+                        for i, iss in enumerate(issues):
+                            if iss is None:
+                                issues[i] = [zero_issue]
+                            else:
+                                iss.append(zero_issue)
+                    return ("0" + digits.replace("\n", "\n0")).split("\n")
+            elif len(digits) == 11 * n - 1 and digits[10::11] == seps:  # every cell 10 digits
+                if not digits[::11].strip("0"):  # ... starting with 0
+                    return digits.split("\n")
+            else:
+                parts = digits.split("\n")
+                lengths = set(map(len, parts))
+                if lengths <= {0, 10} and not "".join(parts)[::10].strip("0"):
+                    return parts  # every filled cell a 10-digit number starting with 0
+        del digits
+    del joined
+    out = [""] * n
     for i, v in enumerate(col):
         if not v:
             continue
@@ -504,6 +537,7 @@ def _check_phones(col, out: list[str | None], name: str, issues: list, add) -> N
             add(i, zero_issue if sev == WARNING and problem.startswith("The leading 0") else Issue(name, sev, problem))
         if num is not None:
             out[i] = num
+    return out
 
 
 def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add) -> None:
