@@ -133,8 +133,8 @@ def test_auto_finds_the_capacity_without_flooding(slots):
     assert throughput >= 0.9 * slots / mean_service
     assert mean_wait < mean_service
     assert server.busy_replies == 0
-    # it settles around slots + 1 in flight, not at the cap
-    assert rc.cwnd <= slots + 3
+    # it settles a little above the slot count, not at the cap
+    assert rc.cwnd <= slots + max(3, slots // 3)
 
 
 def test_single_slot_server_is_kept_busy_without_109():

@@ -241,8 +241,10 @@ class UploadEngine:
         self.counts[outcome.category] += 1
         if journal_final is not None and self.journal is not None and self.job_id is not None:
             self.journal.record(self.job_id, index, outcome, final=journal_final, maybe_landed=maybe_landed)
+        if self.on_progress is None:
+            return
         self._batch.append((index, outcome))
-        if self.on_progress is not None and self._flush_handle is None:
+        if self._flush_handle is None:
             self._flush_handle = asyncio.get_running_loop().call_later(self.progress_interval, self._flush)
 
     def _count_done(self) -> None:
@@ -291,7 +293,8 @@ class UploadEngine:
                 outcome = RowOutcome(Category.INVALID, None, text or "This row cannot be sent.")
                 self.outcomes[index] = outcome
                 self.counts[outcome.category] += 1
-                self._batch.append((index, outcome))
+                if self.on_progress is not None:
+                    self._batch.append((index, outcome))
                 entries.append((index, prepared.row_number, None, None, outcome))
                 continue
             lead = {k: v for k, v in prepared.lead.items()}
@@ -566,6 +569,9 @@ class UploadEngine:
                 if isinstance(e, ConnectFailed) or e.retryable:
                     continue
                 return True   # it answered something: it is up
+            except Exception:   # an unexpected failure of the probe itself: keep waiting
+                log.warning("probing the dialler failed", exc_info=True)
+                continue
             log.info("dialler reachable again after %.1f s", time.monotonic() - started)
             return True
         return False

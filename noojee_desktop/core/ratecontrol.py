@@ -10,8 +10,9 @@ so it measures it, the way TCP Vegas does for a network path:
   our calls waiting in the server's queue: ``queued = cwnd * (1 - base_rtt / rtt)``.
   Fewer than ``alpha`` queued: the server has idle slots, grow by one. More than ``beta``: we are
   only adding queueing delay, shrink by one. In between: hold. So the window settles at about
-  (slots + 1): every slot busy, and on average about one call waiting, i.e. a mean queue wait well
-  under one service time.
+  (slots + 1) -- a little more for big servers, where alpha/beta scale with the window to absorb
+  latency noise: every slot busy, and on average one or two calls waiting, i.e. a mean queue wait
+  well under one service time.
 * 109 (too busy) or a server error (103/5xx): halve the window (at most once per round) and pause
   new sends briefly.
 * ``base_rtt`` is a windowed minimum. A closed loop that always keeps one call queued never sees an
@@ -39,6 +40,9 @@ class RateSettings:
     maximum: int = 32
     alpha: float = 0.5
     beta: float = 1.5
+    #: for big windows: alpha and beta as a fraction of the window, when that is larger
+    alpha_per_call: float = 0.1
+    beta_per_call: float = 0.3
     #: pause after a 109 (the server had a call queued for a minute: let it drain)
     busy_pause: float = 2.0
     #: pause after a 103/5xx
@@ -160,11 +164,16 @@ class RateController:
         queued = self.cwnd * (1.0 - self.base_rtt / rtt) if rtt > 0 else 0.0
         self.last_queued = queued
         s = self.settings
-        if queued < s.alpha:
+        # Thresholds grow with the window: latency noise (a busy client, a busy network) shows up
+        # as cwnd * relative noise "queued" calls, and a few queued calls cost a big server little
+        # wait each (queued / slots service times).
+        alpha = max(s.alpha, s.alpha_per_call * self.cwnd)
+        beta = max(s.beta, s.beta_per_call * self.cwnd)
+        if queued < alpha:
             self.cwnd = min(s.maximum, self.cwnd + 1)
-        elif queued > s.beta:
+        elif queued > beta:
             # far over (e.g. after a restart of a busy server): come down faster than one a round
-            self.cwnd = max(s.minimum, self.cwnd - max(1, int((queued - s.beta) / 2)))
+            self.cwnd = max(s.minimum, self.cwnd - max(1, int((queued - beta) / 2)))
         self.max_cwnd = max(self.max_cwnd, self.cwnd)
         if now - self._last_probe >= s.probe_interval:
             self._last_probe = now
