@@ -1,23 +1,34 @@
-"""The import table: one QAbstractTableModel over the prepared rows, plus the filter proxy.
+"""The import table: one QAbstractTableModel over the prepared rows, with its own filter and sort.
 
 Columns: Row (the line in the file), Result (symbol + words), Code, Message, then the file's
 own columns. Each row's background is its result category's colour (the palette shared with
 the results workbook); cells with validation problems get a tint, an icon and a tooltip.
-Engine results arrive in batches and are applied with one ``dataChanged`` per contiguous run
-of rows, never one signal per cell.
+
+Smoothness on 100k rows (``bench/ui_stall.py``):
+
+* Everything per row -- row labels, which cell each validation problem belongs to and its
+  tooltip, the row's category before sending, the counts, the search text -- is worked out
+  by :func:`prepare_rows` on the pool thread that read the file. The GUI thread swaps the
+  result in with one ``beginResetModel``/``endResetModel``; ``data()`` then only looks up.
+* No QSortFilterProxyModel (its reset calls a Python ``filterAcceptsRow`` per row, and its
+  sort a Python ``lessThan`` per comparison): filter, search and sort are one Python pass
+  over plain lists (``sorted`` with a key), run only when the user changes them.
+* Engine results arrive in batches and are applied with one ``dataChanged`` per contiguous
+  run of visible rows; counts are updated per changed row, never recounted.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
-from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import FAILED_CATEGORIES, Category
+from noojee_desktop.ui.symbols import symbol
 
 ROW, RESULT, CODE, MESSAGE = range(4)
 FIXED_HEADERS = ["Row", "Result", "Code", "Message"]
@@ -29,6 +40,10 @@ CategoryRole = Qt.ItemDataRole.UserRole + 2
 ERROR_TINT = QColor("#f19c9c")
 WARNING_TINT = QColor("#ffe08a")
 IGNORED_TEXT = QColor("#8c8c8c")
+TEXT = QColor("black")
+
+#: outcomes a "Retry failed rows" sends again (what UploadEngine.retry_failed sends by default)
+RETRY_CATEGORIES = frozenset((set(FAILED_CATEGORIES) - {Category.INVALID}) | {Category.PENDING})
 
 
 def contiguous_runs(indexes: Iterable[int]) -> list[tuple[int, int]]:
@@ -42,81 +57,171 @@ def contiguous_runs(indexes: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
+@dataclass
+class RowsView:
+    """Everything the table shows per row before any result, built off the GUI thread."""
+
+    prepared: list
+    row_labels: list[str]
+    row_numbers: list[int]
+    base: list[Category]                                   # PENDING (sendable) or INVALID
+    cell_issues: dict[tuple[int, int], tuple[bool, str]]   # (row, column) -> (is error, tooltip)
+    row_messages: dict[int, str]                           # row -> its problems in one line
+    counts: Counter                                        # categories shown, outcomes included
+    outcome_counts: Counter                                # categories of rows that have an outcome
+    unsent_sendable: int                                   # sendable rows without an outcome
+    ignored_columns: frozenset[int] = field(default_factory=frozenset)
+    search_text: list[str] | None = None                   # casefolded row text, built on first search
+
+
+def prepare_rows(sheet, prepared: Sequence, mapping, outcomes: Sequence | None = None) -> RowsView:
+    """Per-row display data for :class:`ImportModel` (pure Python: call it on a worker thread).
+
+    ``outcomes`` (a copy of the results so far) keeps the counts right after a mapping change."""
+    prepared = list(prepared)
+    headers = sheet.headers if sheet is not None else []
+    col_of_header = {h: i for i, h in enumerate(headers)}
+    col_of_field: dict[str, int] = {}
+    ignored: set[int] = set()
+    if mapping is not None:
+        for h, f in mapping.columns.items():
+            if f and h in col_of_header:
+                col_of_field.setdefault(f, col_of_header[h])
+        ignored = {FIXED + i for i, h in enumerate(headers) if not mapping.columns.get(h)}
+    numbers = list(sheet.row_numbers) if sheet is not None and sheet.row_numbers else \
+        list(range(1, len(prepared) + 1))
+    labels = [str(n) for n in numbers]
+    base: list[Category] = []
+    cell_issues: dict[tuple[int, int], list] = {}
+    row_messages: dict[int, str] = {}
+    pending, invalid = Category.PENDING, Category.INVALID
+    append = base.append
+    for r, prep in enumerate(prepared):
+        issues = prep.issues
+        if not issues:
+            append(pending)
+            continue
+        error = False
+        for issue in issues:
+            col = issue.column
+            c = col_of_header.get(col, col_of_field.get(col)) if col else None
+            key = (r, FIXED + c) if c is not None else (r, MESSAGE)
+            cell_issues.setdefault(key, []).append(issue)
+            if issue.severity == "error":
+                error = True
+        append(invalid if error else pending)
+        row_messages[r] = "; ".join(i.message for i in issues)
+    cells = {key: (any(i.severity == "error" for i in issues),
+                   "\n".join(("\u2716 " if i.severity == "error" else "\u26a0 ") + i.message for i in issues))
+             for key, issues in cell_issues.items()}
+    counts: Counter = Counter(base)
+    outcome_counts: Counter = Counter()
+    unsent = counts[pending]
+    if outcomes:
+        for r, o in enumerate(outcomes):
+            if o is not None and r < len(base):
+                counts[base[r]] -= 1
+                counts[o.category] += 1
+                outcome_counts[o.category] += 1
+                if base[r] is pending:
+                    unsent -= 1
+    counts = Counter({k: v for k, v in counts.items() if v > 0})
+    return RowsView(prepared, labels, numbers, base, cells, row_messages, counts, outcome_counts, unsent,
+                    frozenset(ignored))
+
+
 class ImportModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.sheet = None
-        self.prepared: list = []
-        self.outcomes: list = []
         self.mapping = None
         self.phone_fields: set[str] = set()
-        self._cell_issues: dict[tuple[int, int], list] = {}
-        self._row_state: list[Category] = []   # category shown before any outcome
-        self.counts: Counter = Counter()
+        self.outcomes: list = []
+        self.v = prepare_rows(None, [], None)
         self._brushes = {c: QBrush(QColor(c.colour)) for c in Category}
         self._bold = QFont()
         self._bold.setBold(True)
         self._icons = None
+        # filter / search / sort: None = every row in file order
+        self._categories: set[Category] | None = None
+        self._needle = ""
+        self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
+        self._order: list[int] | None = None     # visible source rows, in view order
+        self._pos: dict[int, int] = {}           # source row -> view row (only while _order is set)
 
     # loading ---------------------------------------------------------------------------
-    def set_data(self, sheet, prepared: Sequence, mapping) -> None:
+    @property
+    def prepared(self) -> list:
+        return self.v.prepared
+
+    @property
+    def counts(self) -> Counter:
+        return self.v.counts
+
+    def set_data(self, sheet, view: RowsView, mapping) -> None:
+        """A new file (``view`` from :func:`prepare_rows`): one model reset, no per-row work."""
         self.beginResetModel()
         self.sheet = sheet
         self.mapping = mapping
         self.phone_fields = set(mapping.phone_fields) if mapping is not None else set()
-        self.outcomes = [None] * len(sheet.rows) if sheet is not None else []
-        self._set_prepared(prepared)
+        self.outcomes = [None] * len(view.prepared)
+        self.v = view
+        self._order = None
+        self._pos = {}
+        self._compute_order()
         self.endResetModel()
 
-    def set_prepared(self, prepared: Sequence, mapping) -> None:
+    def set_prepared(self, view: RowsView, mapping) -> None:
         """New validation after a mapping change; keeps the outcomes already received."""
         self.mapping = mapping
         self.phone_fields = set(mapping.phone_fields)
-        self._set_prepared(prepared)
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
-
-    def _set_prepared(self, prepared: Sequence) -> None:
-        self.prepared = list(prepared)
-        self._cell_issues = {}
-        headers = self.sheet.headers if self.sheet is not None else []
-        col_of_header = {h: i for i, h in enumerate(headers)}
-        col_of_field: dict[str, int] = {}
-        if self.mapping is not None:
-            for h, f in self.mapping.columns.items():
-                if f and h in col_of_header:
-                    col_of_field.setdefault(f, col_of_header[h])
-        self._row_state = []
-        for r, prep in enumerate(self.prepared):
-            issues = list(getattr(prep, "issues", []) or [])
-            state = Category.PENDING if getattr(prep, "sendable", True) else Category.INVALID
-            self._row_state.append(state)
-            for issue in issues:
-                col = issue.column
-                c = col_of_header.get(col, col_of_field.get(col)) if col else None
-                key = (r, FIXED + c) if c is not None else (r, MESSAGE)
-                self._cell_issues.setdefault(key, []).append(issue)
-        self._recount()
-
-    def _recount(self) -> None:
-        self.counts = Counter(self.category(r) for r in range(len(self.prepared)))
+        if self._order is not None:
+            self.beginResetModel()
+            self.v = view
+            self._compute_order()
+            self.endResetModel()
+        else:
+            self.v = view
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, self.columnCount() - 1))
 
     # results ---------------------------------------------------------------------------
     def apply_outcomes(self, batch: Iterable[tuple[int, object]]) -> list[tuple[int, int]]:
-        """Store engine results; one dataChanged per contiguous run. Returns the runs."""
-        rows = []
-        n = len(self.outcomes)
+        """Store engine results; one dataChanged per contiguous run of visible rows.
+
+        Work is proportional to the batch, never to the file. Returns the runs (view rows)."""
+        v = self.v
+        counts, done, base = v.counts, v.outcome_counts, v.base
+        outcomes = self.outcomes
+        pending = Category.PENDING
+        n = len(outcomes)
+        changed = []
         for index, outcome in batch:
-            if 0 <= index < n:
-                old = self.category(index)
-                self.outcomes[index] = outcome
-                new = self.category(index)
-                if old is not new:
-                    self.counts[old] -= 1
-                    self.counts[new] += 1
-                rows.append(index)
-        runs = contiguous_runs(rows)
+            if not 0 <= index < n:
+                continue
+            old = outcomes[index]
+            old_cat = old.category if old is not None else base[index]
+            new_cat = outcome.category if outcome is not None else base[index]
+            if old is not None:
+                done[old.category] -= 1
+            elif base[index] is pending:
+                v.unsent_sendable -= 1
+            if outcome is not None:
+                done[outcome.category] += 1
+            elif base[index] is pending:
+                v.unsent_sendable += 1
+            if old_cat is not new_cat:
+                counts[old_cat] -= 1
+                if counts[old_cat] <= 0:
+                    del counts[old_cat]
+                counts[new_cat] += 1
+            outcomes[index] = outcome
+            changed.append(index)
+        if self._order is not None:
+            pos = self._pos
+            changed = [pos[i] for i in changed if i in pos]
+        runs = contiguous_runs(changed)
         last = self.columnCount() - 1
         for first, end in runs:
             self.dataChanged.emit(self.index(first, 0), self.index(end, last))
@@ -126,24 +231,108 @@ class ImportModel(QAbstractTableModel):
         self.apply_outcomes((r, None) for r in list(rows))
 
     def category(self, row: int) -> Category:
+        """The category of source row ``row`` (its result, or pending/invalid before sending)."""
         outcome = self.outcomes[row] if row < len(self.outcomes) else None
         if outcome is not None:
             return outcome.category
-        return self._row_state[row] if row < len(self._row_state) else Category.PENDING
+        base = self.v.base
+        return base[row] if row < len(base) else Category.PENDING
 
     def rows_in(self, categories: set[Category]) -> list[int]:
-        return [r for r in range(len(self.prepared)) if self.category(r) in categories]
+        return [r for r in range(len(self.outcomes)) if self.category(r) in categories]
 
     def failed_rows(self) -> list[int]:
-        """Rows a retry would send again: failed outcomes (not never-sent or invalid rows)."""
-        return [r for r, o in enumerate(self.outcomes)
-                if o is not None and o.category in FAILED_CATEGORIES and o.category is not Category.INVALID]
+        """Rows a retry would send again: failed or unsent outcomes (not invalid rows, not rejections)."""
+        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in RETRY_CATEGORIES]
+
+    @property
+    def has_failed(self) -> bool:
+        done = self.v.outcome_counts
+        return any(done.get(c, 0) > 0 for c in RETRY_CATEGORIES)
+
+    @property
+    def has_outcomes(self) -> bool:
+        return any(n > 0 for n in self.v.outcome_counts.values())
+
+    @property
+    def unsent_sendable(self) -> int:
+        return self.v.unsent_sendable
+
+    def source_row(self, view_row: int) -> int:
+        return self._order[view_row] if self._order is not None else view_row
+
+    # filter, search, sort -----------------------------------------------------------------
+    @property
+    def filtering(self) -> bool:
+        return self._categories is not None or bool(self._needle)
+
+    def set_categories(self, categories: set[Category] | None) -> None:
+        self._categories = set(categories) if categories else None
+        self.refilter()
+
+    def set_search(self, text: str) -> None:
+        self._needle = text.strip().casefold()
+        self.refilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D401 (Qt)
+        self._sort = (column, order)
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Apply the filter, search and sort again (a user action, or the end of an upload)."""
+        self.beginResetModel()
+        self._compute_order()
+        self.endResetModel()
+
+    def _compute_order(self) -> None:
+        n = len(self.outcomes)
+        column, order = self._sort
+        if not self.filtering and column < 0:
+            self._order = None
+            self._pos = {}
+            return
+        rows: Iterable[int] = range(n)
+        cats = self._categories
+        if cats is not None:
+            outcomes, base = self.outcomes, self.v.base
+            rows = [r for r in rows
+                    if (outcomes[r].category if outcomes[r] is not None else base[r]) in cats]
+        if self._needle:
+            needle = self._needle
+            text = self._search_text()
+            rows = [r for r in rows if needle in text[r] or needle in self._message(r).casefold()]
+        rows = list(rows)
+        if column >= 0:
+            rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+        self._order = rows
+        self._pos = {r: i for i, r in enumerate(rows)}
+
+    def _search_text(self) -> list[str]:
+        if self.v.search_text is None:
+            rows = self.sheet.rows if self.sheet is not None else []
+            self.v.search_text = ["\x1f".join(row).casefold() for row in rows]
+        return self.v.search_text
+
+    def _sort_key(self, column: int):
+        outcomes = self.outcomes
+        if column == ROW:
+            numbers = self.v.row_numbers
+            return lambda r: numbers[r]
+        if column == RESULT:
+            return lambda r: self.category(r).label
+        if column == CODE:
+            return lambda r: -1 if outcomes[r] is None or outcomes[r].code is None else outcomes[r].code
+        if column == MESSAGE:
+            return lambda r: self._message(r).casefold()
+        k = column - FIXED
+        rows = self.sheet.rows
+        return lambda r: rows[r][k].casefold() if k < len(rows[r]) else ""
 
     # Qt model --------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         if parent.isValid() or self.sheet is None:
             return 0
-        return len(self.sheet.rows)
+        return len(self._order) if self._order is not None else len(self.outcomes)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         if parent.isValid() or self.sheet is None:
@@ -173,60 +362,62 @@ class ImportModel(QAbstractTableModel):
             return f"'{self.header_name(section)}' goes to the field '{f}'{phone}"
         return None
 
-    def _issue_icon(self, severity: str):
+    def _issue_icon(self, error: bool):
         if self._icons is None:
             style = QApplication.style()
-            self._icons = {
-                "error": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
-                "warning": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
-            }
-        return self._icons.get(severity, self._icons["warning"])
+            self._icons = (style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+                           style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
+        return self._icons[1 if error else 0]
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        r, c = index.row(), index.column()
+        c = index.column()
+        r = index.row()
+        if self._order is not None:
+            r = self._order[r]
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.EditRole:
             return self._text(r, c)
         if role == Qt.ItemDataRole.BackgroundRole:
-            issues = self._cell_issues.get((r, c))
-            if issues and self.outcomes[r] is None:
-                return ERROR_TINT if any(i.severity == "error" for i in issues) else WARNING_TINT
+            if self.outcomes[r] is None:
+                issue = self.v.cell_issues.get((r, c))
+                if issue is not None:
+                    return ERROR_TINT if issue[0] else WARNING_TINT
             return self._brushes[self.category(r)]
         if role == Qt.ItemDataRole.ForegroundRole:
-            if c >= FIXED and not self.field_of(c):
-                return IGNORED_TEXT
-            return QColor("black")
+            return IGNORED_TEXT if c in self.v.ignored_columns else TEXT
         if role == Qt.ItemDataRole.ToolTipRole:
-            issues = self._cell_issues.get((r, c))
-            if issues:
-                return "\n".join(("\u2716 " if i.severity == "error" else "\u26a0 ") + i.message for i in issues)
+            issue = self.v.cell_issues.get((r, c))
+            if issue is not None:
+                return issue[1]
             if c in (RESULT, CODE, MESSAGE):
                 return self._result_tooltip(r)
             return None
         if role == Qt.ItemDataRole.DecorationRole:
-            issues = self._cell_issues.get((r, c))
-            if issues and c >= FIXED:
-                return self._issue_icon("error" if any(i.severity == "error" for i in issues) else "warning")
+            if c >= FIXED:
+                issue = self.v.cell_issues.get((r, c))
+                if issue is not None:
+                    return self._issue_icon(issue[0])
             return None
         if role == Qt.ItemDataRole.FontRole and c == RESULT:
             return self._bold
         if role == SortRole:
-            if c == ROW:
-                return self.sheet.row_numbers[r] if self.sheet.row_numbers else r
-            if c == CODE:
-                o = self.outcomes[r]
-                return -1 if o is None or o.code is None else o.code
-            return self._text(r, c)
+            return self._sort_key(c)(r)
         if role == CategoryRole:
             return self.category(r)
         if role == Qt.ItemDataRole.AccessibleTextRole and c == RESULT:
             return self.category(r).label
         return None
 
+    def _message(self, r: int) -> str:
+        o = self.outcomes[r]
+        if o is not None:
+            return f"{o.message} \u2014 {o.note}" if o.note else o.message
+        return self.v.row_messages.get(r, "")
+
     def _text(self, r: int, c: int) -> str:
         if c == ROW:
-            return str(self.sheet.row_numbers[r]) if self.sheet.row_numbers else str(r + 1)
+            return self.v.row_labels[r]
         if c == RESULT:
             cat = self.category(r)
             return f"{symbol(cat)} {cat.label}"
@@ -234,13 +425,7 @@ class ImportModel(QAbstractTableModel):
             o = self.outcomes[r]
             return "" if o is None or o.code is None else str(o.code)
         if c == MESSAGE:
-            o = self.outcomes[r]
-            if o is not None:
-                return f"{o.message} \u2014 {o.note}" if o.note else o.message
-            issues = getattr(self.prepared[r], "issues", None) if r < len(self.prepared) else None
-            if issues:
-                return "; ".join(i.message for i in issues)
-            return ""
+            return self._message(r)
         row = self.sheet.rows[r]
         k = c - FIXED
         return row[k] if k < len(row) else ""
@@ -255,43 +440,3 @@ class ImportModel(QAbstractTableModel):
         if o.attempts:
             parts.append(f"{o.attempts} attempt(s)")
         return ", ".join(parts) + (f"\n{o.message}" if o.message else "")
-
-
-class ImportFilterProxy(QSortFilterProxyModel):
-    """Filter by result category (one, a group, or all) and by search text; sort by any column."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._categories: set[Category] | None = None
-        self._needle = ""
-        self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)
-
-    def set_categories(self, categories: set[Category] | None) -> None:
-        self.beginFilterChange()
-        self._categories = set(categories) if categories else None
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_search(self, text: str) -> None:
-        self.beginFilterChange()
-        self._needle = text.strip().casefold()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
-        model: ImportModel = self.sourceModel()
-        if self._categories is not None and model.category(source_row) not in self._categories:
-            return False
-        if self._needle:
-            row = model.sheet.rows[source_row]
-            if not any(self._needle in cell.casefold() for cell in row):
-                msg = model._text(source_row, MESSAGE).casefold()
-                return self._needle in msg
-        return True
-
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802
-        a = left.data(SortRole)
-        b = right.data(SortRole)
-        try:
-            return a < b
-        except TypeError:
-            return str(a) < str(b)

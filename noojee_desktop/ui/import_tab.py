@@ -7,12 +7,14 @@ the table at most every 100 ms.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
 from pathlib import Path
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
@@ -24,7 +26,7 @@ from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
-from noojee_desktop.ui.import_model import FIXED, ImportFilterProxy, ImportModel
+from noojee_desktop.ui.import_model import FIXED, ImportModel, prepare_rows
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.widgets import name
@@ -76,6 +78,8 @@ class ImportTab(QWidget):
         self._started = 0.0
         self._last_summary = None
         self._engine_done = None      # the last finished engine: "Retry failed rows" uses it
+        self._upload_mapping = None   # the mapping the last upload's leads were built with
+        self._stop_requested = False  # Stop pressed while the upload was still preparing
         self._journal = None
         self.setAcceptDrops(True)
 
@@ -152,15 +156,13 @@ class ImportTab(QWidget):
 
         # table ----------------------------------------------------------------------------
         self.model = ImportModel(self)
-        self.proxy = ImportFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         name(self.table, "importTable")
         self.header = MappingHeader(self.table)
         self.table.setHorizontalHeader(self.header)
         # QHeaderView.setOffset is not virtual: follow horizontal scrolling explicitly
         self.table.horizontalScrollBar().valueChanged.connect(self.header._schedule)
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -171,7 +173,7 @@ class ImportTab(QWidget):
         self.header.mappingEdited.connect(self._mapping_edited)
         self.header.phoneToggled.connect(self._phone_toggled)
         self.filter_combo.currentIndexChanged.connect(self._filter_changed)
-        self.search_edit.textChanged.connect(self.proxy.set_search)
+        self.search_edit.textChanged.connect(self.model.set_search)
 
         # upload panel ---------------------------------------------------------------------
         panel = QWidget()
@@ -324,7 +326,7 @@ class ImportTab(QWidget):
             sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
             mapping = store.suggest(template, sheet.headers) if template is not None else auto(sheet.headers)
             prepared = validate(sheet, mapping)
-            return sheet, mapping, prepared
+            return sheet, mapping, prepare_rows(sheet, prepared, mapping)
 
         self._load_path = Path(path)
         self.load_widget.show()
@@ -356,8 +358,8 @@ class ImportTab(QWidget):
     def _loaded(self, result) -> None:
         self._job = None
         self.load_widget.hide()
-        sheet, mapping, prepared = result
-        self.model.set_data(sheet, prepared, mapping)
+        sheet, mapping, view = result
+        self.model.set_data(sheet, view, mapping)
         self._engine_done = None
         self._set_header(mapping)
         self._settings.add_recent_file(str(sheet.path))
@@ -442,12 +444,14 @@ class ImportTab(QWidget):
         if self._job is not None:
             self._job.cancel()
 
-        def work(progress, cancel):
-            return validate(sheet, mapping)
+        outcomes = list(self.model.outcomes)
 
-        def done(prepared):
+        def work(progress, cancel):
+            return prepare_rows(sheet, validate(sheet, mapping), mapping, outcomes)
+
+        def done(view):
             self._job = None
-            self.model.set_prepared(prepared, mapping)
+            self.model.set_prepared(view, mapping)
             if rebuild_header:
                 self._set_header(mapping)
             else:
@@ -474,18 +478,20 @@ class ImportTab(QWidget):
     # filtering -------------------------------------------------------------------------
     @Slot(int)
     def _filter_changed(self, index: int) -> None:
-        self.proxy.set_categories(self.filter_combo.itemData(index))
+        self.model.set_categories(self.filter_combo.itemData(index))
 
     # upload ----------------------------------------------------------------------------
     def sendable_rows(self) -> list[int]:
         return [r for r, p in enumerate(self.model.prepared)
                 if p.sendable and self.model.outcomes[r] is None]
 
+    # _update_buttons runs during uploads: only O(1) checks from the model's running counts
+
     def _update_buttons(self) -> None:
         has_rows = self.model.sheet is not None and bool(self.model.prepared)
         ready = (self._client is not None and all(i is not None for i in self._ids) and has_rows
                  and not self.uploading and self._job is None)
-        self.upload_button.setEnabled(ready and bool(self.sendable_rows()))
+        self.upload_button.setEnabled(ready and self.model.unsent_sendable > 0)
         if self._client is None:
             self.upload_button.setToolTip("Connect to a dialler first")
         elif not all(i is not None for i in self._ids):
@@ -494,10 +500,10 @@ class ImportTab(QWidget):
             self.upload_button.setToolTip("Send every row that passed the checks")
         self.pause_button.setEnabled(self.uploading)
         self.cancel_button.setEnabled(self.uploading)
-        done_any = any(o is not None for o in self.model.outcomes)
+        done_any = self.model.has_outcomes
         self.export_button.setEnabled(has_rows and not self.uploading)
         self.export_failed_button.setEnabled(has_rows and not self.uploading and done_any)
-        self.retry_button.setEnabled(ready and self._engine_done is not None and bool(self.model.failed_rows()))
+        self.retry_button.setEnabled(ready and self._engine_done is not None and self.model.has_failed)
         self.open_button.setEnabled(not self.uploading)
 
     @Slot()
@@ -575,44 +581,113 @@ class ImportTab(QWidget):
         return UploadEngine(self._client, job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
 
+    def _in_background(self, fn) -> asyncio.Future:
+        """Run ``fn()`` on a pool thread; a future the upload can await on the GUI loop."""
+        fut = asyncio.get_running_loop().create_future()
+
+        def ok(result) -> None:
+            if not fut.done():
+                fut.set_result(result)
+
+        def bad(exc) -> None:
+            if not fut.done():
+                fut.set_exception(exc)
+
+        run_in_background(lambda _progress, _cancel: fn(), on_success=ok, on_failure=bad, parent=self)
+        return fut
+
+    def _retry_job(self, rows: list[int]) -> int:
+        """A new journal job for "Retry failed rows" after the mapping changed: the retried rows
+        carry leads built with the *current* mapping; every other row is finished already, with
+        the result it has. The engine then resumes that job, so only the retried rows are sent."""
+        from noojee_desktop.core.outcome import RowOutcome
+
+        old = self._engine_done.job
+        sheet = self.model.sheet
+        prepared, outcomes = self.model.prepared, self.model.outcomes
+        wanted = set(rows)
+        entries = []
+        for r, prep in enumerate(prepared):
+            o = outcomes[r]
+            if r in wanted or o is None:
+                if prep.sendable:
+                    lead = dict(prep.lead)
+                    entries.append((r, prep.row_number, lead, lead.get("njExternalLeadId") or None, None))
+                    continue
+                text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in prep.errors)
+                o = RowOutcome(Category.INVALID, None, text or "This row cannot be sent.")
+            entries.append((r, prep.row_number, None, None, o))
+        journal = self.journal()
+        job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=old.server,
+                                    template=old.template, campaign=old.campaign, allocation=old.allocation,
+                                    settings=old.settings())
+        journal.add_rows(job_id, entries)
+        if self._engine_done.job_id is not None:
+            journal.abandon(self._engine_done.job_id)
+        return job_id
+
     @qasync.asyncSlot()
     async def upload(self, retry: bool = False, resume_job_id: int | None = None) -> None:
         if self.uploading:
             return
-        try:
-            engine = self._engine_done if retry else self._make_engine(resume_job_id)
-        except Exception as exc:
-            show_exception(self, "Cannot start the upload", exc)
-            return
-        if retry:
-            rows = self.model.failed_rows()
-            self.model.reset_outcomes(rows)
-        self.engine = engine
         self.uploading = True
-        self._started = time.monotonic()
-        total = len(self.model.prepared)
-        self.progress.setRange(0, total)
-        self.progress.setValue(0)
-        self.pause_button.setChecked(False)
-        self.rate_label.setText("Starting\u2026")
+        self._stop_requested = False
+        self.rate_label.setText("Preparing\u2026")
         self.export_status.clear()
         self._update_buttons()
-        self._flush_timer.start()
+        engine = None
         summary = None
+        started = False
         try:
+            prepared = self.model.prepared
+            # Build every lead (phones cleaned...) on a pool thread, not in the engine's set-up
+            # on the GUI thread; rows are built lazily and kept once built.
+            await self._in_background(lambda: [p.lead for p in prepared if p.sendable])
+            if self._stop_requested:
+                return
+            retry_rows = self.model.failed_rows() if retry else []
+            if retry and self._engine_done is not None and self.model.mapping != self._upload_mapping:
+                resume_job_id = self._retry_job(retry_rows)   # leads rebuilt with the new mapping
+                retry = False
+            engine = self._engine_done if retry else self._make_engine(resume_job_id)
+            if retry:
+                self.model.reset_outcomes(retry_rows)
+            elif resume_job_id is not None:
+                pass                      # the engine reports the rows finished before
+            self._upload_mapping = self.model.mapping
+            self.engine = engine
+            self._started = time.monotonic()
+            total = len(self.model.prepared)
+            self.progress.setRange(0, total)
+            self.progress.setValue(0)
+            self.pause_button.setChecked(False)
+            self.rate_label.setText("Starting\u2026")
+            self._update_buttons()
+            self._flush_timer.start()
+            started = True
             summary = await (engine.retry_failed() if retry else engine.run())
         except Exception as exc:
-            show_exception(self, "The upload stopped", exc)
+            show_exception(self, "The upload stopped" if started else "Cannot start the upload", exc)
         finally:
-            self._flush()
-            self._flush_timer.stop()
-            self.uploading = False
-            self.engine = None
+            if shiboken6.isValid(self):    # not when the window was torn down mid-upload
+                self._upload_ended(engine, summary)
+
+    def _upload_ended(self, engine, summary) -> None:
+        self._flush()
+        self._flush_timer.stop()
+        if self.model.filtering or self.model._sort[0] >= 0:
+            self.model.refilter()    # rows whose result changed may now (not) match the filter
+        self.uploading = False
+        self.engine = None
+        if engine is not None:
             self._engine_done = engine
-            self._last_summary = summary
+        self._last_summary = summary
+        if engine is None and summary is None and self._stop_requested:
+            self.rate_label.setText("Stopped before sending anything.")
+        else:
             self._finish_text(summary)
-            self._update_buttons()
-            self.uploadFinished.emit(summary)
+        self._update_buttons()
+        self.uploadFinished.emit(summary)
 
     def _finish_text(self, summary) -> None:
         if summary is None:
@@ -641,8 +716,12 @@ class ImportTab(QWidget):
         if engine is None:
             return
         p = engine.progress()
+        # QProgressBar.setValue repaints synchronously whenever its text changes (every batch
+        # here); with updates off it only schedules a paint, which Qt merges with the table's
+        self.progress.setUpdatesEnabled(False)
         self.progress.setMaximum(max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
+        self.progress.setUpdatesEnabled(True)
         if p.paused:
             text = "Paused"
         elif p.waiting_for_server:
@@ -669,6 +748,7 @@ class ImportTab(QWidget):
 
     @Slot()
     def cancel_upload(self) -> None:
+        self._stop_requested = True
         if self.engine is not None:
             self.engine.cancel()
             self.rate_label.setText("Stopping\u2026 (waiting for replies already on their way)")
