@@ -9,10 +9,11 @@ a warm-up; the medians are compared. Printed for information as well: the raw pa
 the garbage collector paused (ours pauses it while building rows), and the ratio to it.
 
 Goal 2, memory: what the prepared table (Sheet + PreparedRows) holds above the idle
-process, at most 150 MB. Measured in a fresh child process that has imported everything
-but parsed nothing yet (so no memory freed by an earlier parse is reused): growth of the
-resident set (VmRSS) after loading and a full collection; tracemalloc's count of the
-Python objects held is printed too.
+process, at most 150 MB: growth of the resident set (VmRSS) after loading and a full
+collection, in two fresh child processes that have imported everything, one having parsed
+nothing yet and one having parsed the file once with raw calamine (as a process that has
+loaded a file before); the larger growth counts. tracemalloc's count of the Python
+objects held is printed too.
 
 The workbook is cached in the temp dir between runs (--fresh rebuilds it). Figures
 depend on the machine's load, which is printed with them.
@@ -108,11 +109,17 @@ def time_ours(path: Path) -> float:
     return elapsed
 
 
-def memory_child(path: str) -> None:
-    """In a fresh process: print RSS growth, tracemalloc total, and counts, as one line."""
+def memory_child(path: str, warm: bool) -> None:
+    """In a fresh process: print RSS growth, tracemalloc total, and counts, as one line.
+
+    ``warm``: parse the file once with raw calamine before taking the idle figure (as a
+    process that has loaded something before; the allocator then holds freed memory).
+    """
     import noojee_desktop.core.sheet  # noqa: F401
     import python_calamine  # noqa: F401
 
+    if warm:
+        time_raw(Path(path))
     gc.collect()
     idle = rss_mb()
     sheet, prepared = ours(Path(path))
@@ -140,9 +147,10 @@ def main() -> int:
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(args.memory_child, args.warm)
         return 0
 
     path = Path(tempfile.gettempdir()) / f"noojee-bench-{args.rows}x10.xlsx"
@@ -152,11 +160,18 @@ def main() -> int:
         print(f"made {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
     load_before = os.getloadavg()
-    # memory first, in a fresh child process
-    out = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--memory-child", str(path)],
-                         check=True, capture_output=True, text=True).stdout.split()
-    held, traced, peak = float(out[0]), int(out[1]) / 1e6, int(out[2]) / 1e6
-    sendable, warned = int(out[3]), int(out[4])
+    # memory first, in fresh child processes: one that has parsed nothing yet, one that
+    # parsed the file with raw calamine first; the goal holds for the larger growth
+    figures = []
+    for warm in (False, True):
+        cmd = [sys.executable, __file__, "--rows", str(args.rows), "--memory-child", str(path)]
+        out = subprocess.run(cmd + (["--warm"] if warm else []), check=True, capture_output=True,
+                             text=True).stdout.split()
+        figures.append(out)
+    held_fresh, held_warm = float(figures[0][0]), float(figures[1][0])
+    held = max(held_fresh, held_warm)
+    traced, peak = int(figures[0][1]) / 1e6, int(figures[0][2]) / 1e6
+    sendable, warned = int(figures[0][3]), int(figures[0][4])
 
     # speed: warm the imports and the file cache, then alternate so any drift hits all alike
     import noojee_desktop.core.sheet  # noqa: F401
@@ -182,7 +197,8 @@ def main() -> int:
     print(f"ratio                     : {ratio:6.2f}   goal <= 1.3  {verdict(ratio <= 1.3)}")
     print(f"  for information: raw parse with the collector paused {paused:.3f} s, ratio to it "
           f"{our / paused:.2f}")
-    print(f"memory held (RSS growth)  : {held:6.1f} MB  goal <= 150 MB  {verdict(held <= 150)}")
+    print(f"memory held (RSS growth)  : {held:6.1f} MB  goal <= 150 MB  {verdict(held <= 150)}  "
+          f"(fresh process {held_fresh:.1f} MB, after a raw parse {held_warm:.1f} MB)")
     print(f"  for information: tracemalloc {traced:.1f} MB held, peak while loading {peak:.1f} MB")
     return 0 if ratio <= 1.3 and held <= 150 else 1
 
