@@ -617,7 +617,7 @@ def _column_text(col: tuple) -> list[str]:
     in one go; anything else (dates, booleans, mixed types) goes cell by cell.
     """
     sample = col[:1024]
-    if len(sample) >= 16 and len(set(sample)) * 2 <= len(sample):
+    if len(sample) >= 16 and len(set(sample)) * 4 <= len(sample) * 3:
         distinct = set(col)
         # only text and floats: True == 1.0 would otherwise share one dictionary entry
         if set(map(type, distinct)) <= {str, float}:
@@ -656,6 +656,7 @@ def _shape_columns(raw: list, label: str, start_row: int, start_col: int, notes:
     first = [cell_text(v).strip() for v in raw[0]]
     raw[0] = None
     filled = [bool(v) for v in first]                       # column has a non-empty cell
+    maybe_blank = False                                     # some chunk may have an empty row
     out_rows: list[list[str]] = [first]
     for start in range(1, total, CHUNK_ROWS):
         if cancel is not None and cancel.is_set():
@@ -673,6 +674,8 @@ def _shape_columns(raw: list, label: str, start_row: int, start_col: int, notes:
                 filled[c] = True
             texts.append(out)
         del cols
+        if not maybe_blank and all("" in t for t in texts):  # (else no row of it is empty)
+            maybe_blank = True
         out_rows += map(list, zip(*texts))
         del texts
 
@@ -687,7 +690,7 @@ def _shape_columns(raw: list, label: str, start_row: int, start_col: int, notes:
     data = out_rows[h + 1:]
     del out_rows
     first_number = start_row + h + 2
-    blank = data.count(empty) if data else 0
+    blank = data.count(empty) if maybe_blank else 0
     if blank:
         numbers = [first_number + j for j, r in enumerate(data) if r != empty]
         data = [r for r in data if r != empty]

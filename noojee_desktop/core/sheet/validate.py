@@ -47,40 +47,36 @@ class PreparedRow:
     issues)`` also works.
     """
 
-    __slots__ = ("index", "row_number", "issues", "_lead", "_plan")
+    __slots__ = ("index", "row_number", "issues", "_lead")
 
     def __init__(self, index: int, row_number: int, lead: dict[str, str] | None = None,
                  issues: list[Issue] | None = None):
         self.index = index                  # position in Sheet.rows
         self.row_number = row_number        # row in the file, as Excel shows it
         self.issues: list[Issue] = issues if issues is not None else []
-        self._lead = lead
-        self._plan: _Plan | None = None
+        self._lead: dict[str, str] | _Plan | None = lead   # a _Plan until the lead is built
 
     @property
     def lead(self) -> dict[str, str]:
         """Field -> value to send (non-empty cells only; phones, dates, priorities cleaned)."""
-        if self._lead is None:
-            plan = self._plan
-            if plan is None:
-                d = {}
-            else:
-                row = plan.rows[self.index]
-                d = {f: row[ci] for ci, f in plan.plain if row[ci]}
-                for ci, f, clean in plan.special:
-                    v = row[ci]
+        lead = self._lead
+        if lead.__class__ is _Plan:
+            row = lead.rows[self.index]
+            d = {f: row[ci] for ci, f in lead.plain if row[ci]}
+            for ci, f, clean in lead.special:
+                v = row[ci]
+                if v:
+                    v = clean(v)
                     if v:
-                        v = clean(v)
-                        if v:
-                            d[f] = v
-            self._lead = d
-            self._plan = None
-        return self._lead
+                        d[f] = v
+            self._lead = lead = d
+        elif lead is None:
+            self._lead = lead = {}
+        return lead  # type: ignore[return-value]
 
     @lead.setter
     def lead(self, value: dict[str, str]) -> None:
         self._lead = value
-        self._plan = None
 
     @property
     def sendable(self) -> bool:
@@ -393,13 +389,12 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
 
     # duplicate phones inside the file: a set tells at C speed whether there are any at all
     if phone_outs:
-        every: list[str] = []
+        filled = 0
+        distinct: set[str] = set()
         for _, out in phone_outs:
-            every += out
-        filled = len(every) - every.count("")
-        distinct = set(every)
+            filled += n - out.count("")
+            distinct.update(out)
         distinct.discard("")
-        del every
         if len(distinct) != filled:
             seen: dict[str, int] = {}
             for i in range(n):
@@ -462,8 +457,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         p.index = i
         p.row_number = numbers[i]
         p.issues = [] if iss is None else iss
-        p._lead = None
-        p._plan = plan
+        p._lead = plan
         append(p)
     return prepared
 
