@@ -63,6 +63,7 @@ async def soak(n: int, url: str, key: str, workdir: Path) -> list[tuple[int, int
     rows = [PreparedRow(i, i + 2, {"Name": f"Lead {i}", "City": "Melbourne", "FirstPhone": f"03{i:08d}"})
             for i in range(n)]
     samples: list[tuple[int, int, int]] = []
+    snapshots: list = []
     next_mark = [1000]
 
     async with NoojeeClient(url, key) as client:
@@ -75,10 +76,18 @@ async def soak(n: int, url: str, key: str, workdir: Path) -> list[tuple[int, int
                 done = sum(engine.counts.values())
                 while done >= next_mark[0]:
                     samples.append((next_mark[0], rss_kib(), tracemalloc.get_traced_memory()[0]))
+                    if next_mark[0] == n // 2:
+                        snapshots.append(tracemalloc.take_snapshot())
                     next_mark[0] += 1000
 
             engine = UploadEngine(client, job, rows, journal, concurrency="auto", on_progress=on_progress)
             summary = await engine.run()
+            if snapshots:
+                later = tracemalloc.take_snapshot()
+                print(f"where traced memory grew in the second half ({n - n // 2} leads), top sites:")
+                for stat in later.compare_to(snapshots[0], "lineno")[:6]:
+                    frame = stat.traceback[0]
+                    print(f"  {stat.size_diff / (n - n // 2):7.1f} B/lead  {Path(frame.filename).name}:{frame.lineno}")
             print(f"inserted {summary.inserted}/{n} in {summary.elapsed:.1f} s "
                   f"({n / summary.elapsed:.0f} leads/s), window at end {engine.controller.describe()}")
     return samples

@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -402,6 +403,8 @@ class UploadEngine:
 
     def _final(self, row: _Row, category: Category, code: int | None, message: str, note: str = "",
                sent_at: datetime | None = None) -> None:
+        if len(message) <= 64:
+            message = sys.intern(message)   # "OK", "DUPLICATE"...: one copy, not one per row
         self._emit(row, RowOutcome(category, code, message, row.attempts, sent_at, note),
                    journal_final=True, maybe_landed=row.maybe_landed)
         self._count_done()
