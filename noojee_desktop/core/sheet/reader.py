@@ -607,21 +607,32 @@ CHUNK_ROWS = 8192
 _TEN_TO_16 = 10 ** 16
 
 
-def _column_text(col: tuple) -> list[str]:
+def _column_text(col: tuple, shared: dict) -> list[str]:
     """One column of raw calamine values -> the strings a user sees (as :func:`cell_text`,
     strings stripped), with whole-column operations at C speed where the column allows.
 
     A column whose values repeat (city, state, post code, priority) is converted once per
     distinct value and every cell shares that one string, which also keeps a big sheet small
-    in memory. Columns of distinct text or whole numbers (phones, e-mails, ids) are mapped
-    in one go; anything else (dates, booleans, mixed types) goes cell by cell.
+    in memory; ``shared`` (value -> text, text and float values only) carries the distinct
+    values from one chunk of rows to the next. Columns of distinct text or whole numbers
+    (phones, e-mails, ids) are mapped in one go; anything else (dates, booleans, mixed
+    types) goes cell by cell.
     """
     sample = col[:1024]
     if len(sample) >= 16 and len(set(sample)) * 4 <= len(sample) * 3:
         distinct = set(col)
         # only text and floats: True == 1.0 would otherwise share one dictionary entry
         if set(map(type, distinct)) <= {str, float}:
-            texts = {v: v.strip() if v.__class__ is str else _float_text(v) for v in distinct}
+            texts = {}
+            get = shared.get
+            room = len(shared) < 200_000
+            for v in distinct:
+                text = get(v)
+                if text is None:
+                    text = v.strip() if v.__class__ is str else _float_text(v)
+                    if room:
+                        shared[v] = text
+                texts[v] = text
             return list(map(texts.__getitem__, col))
     try:
         return list(map(str.strip, col))
@@ -657,6 +668,7 @@ def _shape_columns(raw: list, label: str, start_row: int, start_col: int, notes:
     raw[0] = None
     filled = [bool(v) for v in first]                       # column has a non-empty cell
     maybe_blank = False                                     # some chunk may have an empty row
+    shared: dict = {}                                       # repeated values: one string each
     out_rows: list[list[str]] = [first]
     for start in range(1, total, CHUNK_ROWS):
         if cancel is not None and cancel.is_set():
@@ -668,7 +680,7 @@ def _shape_columns(raw: list, label: str, start_row: int, start_col: int, notes:
         raw[start:end] = [None] * (end - start)  # let the raw rows go
         texts = []
         for c, col in enumerate(cols):
-            out = _column_text(col)
+            out = _column_text(col, shared)
             cols[c] = None  # type: ignore[call-overload]
             if not filled[c] and any(out):
                 filled[c] = True
