@@ -82,6 +82,9 @@ def build_window(argv: list[str] | None = None):
         window.start_saved_connection()
     if args.file:
         window.open_path(Path(args.file))
+    # "A previous upload was interrupted: resume?" (a banner in the Import tab, not a modal box)
+    if window.import_tab.check_interrupted() and not args.file:
+        window.tabs.setCurrentWidget(window.import_tab)
     return window
 
 

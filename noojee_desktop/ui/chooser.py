@@ -109,6 +109,12 @@ class Chooser(QWidget):
         if client is not None:
             self.refresh()
 
+    def select(self, template: int, campaign: int, allocation: int) -> None:
+        """Reload the lists and choose these ids (each level as soon as its list arrives)."""
+        for key, cid in zip(LEVELS, (template, campaign, allocation)):
+            self._levels[key].wanted = cid
+        self.tasks.add(self._load("template", None))
+
     @Slot()
     def refresh(self) -> None:
         """Reload the template list (F5); keeps the current choice when it still exists."""

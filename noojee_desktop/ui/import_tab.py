@@ -80,6 +80,7 @@ class ImportTab(QWidget):
         self._engine_done = None      # the last finished engine: "Retry failed rows" uses it
         self._upload_mapping = None   # the mapping the last upload's leads were built with
         self._stop_requested = False  # Stop pressed while the upload was still preparing
+        self._load_waiters: list = []  # futures resolved when the file being read is shown (or not)
         self._journal = None
         self.setAcceptDrops(True)
 
@@ -97,6 +98,32 @@ class ImportTab(QWidget):
         sb.addWidget(self.sample_button)
         self.sample_bar.hide()
         layout.addWidget(self.sample_bar)
+
+        # interrupted upload (journal) -----------------------------------------------------
+        self.resume_bar = QFrame()
+        name(self.resume_bar, "resumeBar")
+        self.resume_bar.setStyleSheet("#resumeBar { background: #e8f1fb; border: 1px solid #3d7cc9;"
+                                      " border-radius: 4px; }")
+        rb = QHBoxLayout(self.resume_bar)
+        rb.setContentsMargins(8, 4, 8, 4)
+        self.resume_label = QLabel("")
+        name(self.resume_label, "resumeLabel")
+        self.resume_label.setWordWrap(True)
+        self.resume_label.setTextFormat(Qt.TextFormat.PlainText)
+        rb.addWidget(self.resume_label, 1)
+        self.resume_interrupted_button = QPushButton("Resume")
+        name(self.resume_interrupted_button, "resumeInterruptedButton")
+        self.resume_interrupted_button.setToolTip("Reopen the file and send only the rows that have no answer yet")
+        self.resume_interrupted_button.clicked.connect(self.resume_interrupted)
+        self.discard_interrupted_button = QPushButton("Discard")
+        name(self.discard_interrupted_button, "discardInterruptedButton")
+        self.discard_interrupted_button.setToolTip("Forget this upload; the rows it did send stay in the dialler")
+        self.discard_interrupted_button.clicked.connect(self.discard_interrupted)
+        rb.addWidget(self.resume_interrupted_button)
+        rb.addWidget(self.discard_interrupted_button)
+        self.resume_bar.hide()
+        self._interrupted = None      # the JobRecord the banner offers
+        layout.addWidget(self.resume_bar)
 
         # file row -----------------------------------------------------------------------
         top = QHBoxLayout()
@@ -355,6 +382,12 @@ class ImportTab(QWidget):
             self.load_progress.setRange(0, total)
             self.load_progress.setValue(min(done, total))
 
+    def _wake_load_waiters(self, ok: bool) -> None:
+        waiters, self._load_waiters = self._load_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(ok)
+
     def _loaded(self, result) -> None:
         self._job = None
         self.load_widget.hide()
@@ -379,6 +412,7 @@ class ImportTab(QWidget):
         self.table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("\u2714 Unknown if inserted") + 30)
         self.table.setColumnWidth(2, max(52, self.fontMetrics().horizontalAdvance("Code") + 24))
         self.table.setColumnWidth(3, 240)
+        self._wake_load_waiters(True)
 
     def _load_failed(self, exc: BaseException) -> None:
         from noojee_desktop.core.sheet import ReadCancelled
@@ -386,6 +420,7 @@ class ImportTab(QWidget):
         self._job = None
         self.load_widget.hide()
         self._update_buttons()
+        self._wake_load_waiters(False)
         if isinstance(exc, ReadCancelled):
             self.file_label.setText("Reading stopped.")
             return
@@ -568,16 +603,126 @@ class ImportTab(QWidget):
         box.open()
         return box
 
+    # interrupted upload at start-up ---------------------------------------------------------
+    def check_interrupted(self) -> bool:
+        """Offer the newest upload the journal says was interrupted; True when the banner shows.
+
+        Jobs to another sandbox (a loopback server other than the current one) are left out:
+        that practice dialler and its leads are gone."""
+        from noojee_desktop.core.journal import server_id
+
+        try:
+            jobs = self.journal().list_interrupted()
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+            return False
+        current = server_id(self._window.server) if self._window is not None and self._window.server else ""
+        for job in jobs:
+            host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
+            if host in ("127.0.0.1", "localhost", "[::1]") and job.server != current:
+                continue
+            self._interrupted = job
+            self.resume_label.setText(f"A previous upload was interrupted: resume?\n{job.describe()}. "
+                                      "Resuming sends only the rows that have no answer yet.")
+            self.resume_label.setStyleSheet("")
+            self.resume_interrupted_button.setEnabled(True)
+            self.discard_interrupted_button.setEnabled(True)
+            self.resume_bar.show()
+            return True
+        self._interrupted = None
+        self.resume_bar.hide()
+        return False
+
+    @Slot()
+    def discard_interrupted(self) -> None:
+        job = self._interrupted
+        if job is not None:
+            try:
+                self.journal().abandon(job.id)
+            except Exception:
+                log.warning("could not mark the old upload as abandoned", exc_info=True)
+        self.check_interrupted()
+
+    def _resume_problem(self, text: str) -> None:
+        self.resume_label.setText(text)
+        self.resume_label.setStyleSheet("color: #8a1c1c;")
+        self.resume_interrupted_button.setEnabled(True)
+        self.discard_interrupted_button.setEnabled(True)
+
+    async def _until(self, cond, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > end:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    @qasync.asyncSlot()
+    async def resume_interrupted(self) -> None:
+        """Reopen the file, check it is the same, restore the dropdowns, resume the job."""
+        from noojee_desktop.core.journal import server_id
+
+        job = self._interrupted
+        if job is None or self.uploading:
+            return
+        path = Path(job.file_path)
+        window = self._window
+        if not path.is_file():
+            self._resume_problem(f"Cannot resume: the file {path} is not there any more. Put it back in the "
+                                 "same place (unchanged), then press Resume again, or Discard this upload.")
+            return
+        if window is None or self._client is None or not window.server:
+            self._resume_problem("Cannot resume yet: not connected to a dialler. Connect (Connection\u2026) "
+                                 f"to {job.server}, then press Resume again.")
+            return
+        if server_id(window.server) != job.server:
+            self._resume_problem(f"Cannot resume here: that upload went to {job.server}, but this window is "
+                                 f"connected to {server_id(window.server)}. Connect to {job.server} to resume it.")
+            return
+        self.resume_interrupted_button.setEnabled(False)
+        self.discard_interrupted_button.setEnabled(False)
+        self.resume_label.setStyleSheet("")
+        self.resume_label.setText(f"Reopening {path.name} and choosing {job.campaign[1] or job.campaign[0]} / "
+                                  f"{job.allocation[1] or job.allocation[0]}\u2026")
+        ids = (job.template[0], job.campaign[0], job.allocation[0])
+        if tuple(self._ids) != ids:
+            window.chooser.select(*ids)
+            await self._until(lambda: tuple(self._ids) == ids, 20.0)
+        fut = asyncio.get_running_loop().create_future()
+        self._load_waiters.append(fut)
+        self.load(path)
+        if not await fut:
+            self._resume_problem(f"Cannot resume: {path.name} could not be read again. Fix it (same content), "
+                                 "then press Resume, or Discard this upload.")
+            return
+        if self.model.sheet is None or self.model.sheet.fingerprint != job.fingerprint:
+            self._resume_problem(f"Cannot resume: {path.name} has changed since that upload, so its rows may "
+                                 "not be the same ones. Discard this upload, then upload the file again "
+                                 "(rows already in the dialler will come back as duplicates).")
+            return
+        await self._until(lambda: self._job is None, 20.0)   # a re-check after the template change
+        self.resume_bar.hide()
+        self._interrupted = None
+        await self.upload(resume_job_id=job.id)
+
     def _make_engine(self, resume_job_id: int | None = None):
         from noojee_desktop.core.engine import JobSpec, UploadEngine
 
         sheet = self.model.sheet
-        t, c, a = self._ids
-        names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
-        job = JobSpec(server=self._window.server if self._window is not None else "",
-                      template=(t, names[0]), campaign=(c, names[1]), allocation=(a, names[2]),
-                      file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                      resume_job_id=resume_job_id)
+        server = self._window.server if self._window is not None else ""
+        record = self.journal().job(resume_job_id) if resume_job_id is not None else None
+        if record is not None:
+            # a resumed job goes where it went before, with its own settings, whatever is picked now
+            job = JobSpec(server=server, template=record.template, campaign=record.campaign,
+                          allocation=record.allocation, file_path=str(sheet.path), fingerprint=sheet.fingerprint,
+                          allow_duplicates=bool(record.settings.get("allow_duplicates", False)),
+                          generate_external_ids=bool(record.settings.get("generate_external_ids", False)),
+                          resume_job_id=resume_job_id)
+        else:
+            t, c, a = self._ids
+            names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
+            job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
+                          allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint)
         return UploadEngine(self._client, job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
 

@@ -1,0 +1,245 @@
+"""Interrupted uploads offered at start-up, Retry/Export failed rows, and --self-test."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPushButton
+
+from noojee_desktop.core.codes import Category
+
+pytestmark = pytest.mark.usefixtures("qloop")
+
+N = 24
+NAMES = [f"Resume {i:02d}" for i in range(N)]
+DNC_PHONE = "0299999999"
+
+
+def phone(i: int) -> str:
+    return f"03{8500000 + i:08d}"
+
+
+@pytest.fixture
+def lead_file(tmp_path):
+    """N good leads, one row without a usable phone, one DNC number (first, so it is sent early)."""
+    path = tmp_path / "campaign-leads.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "City", "FirstPhone"])
+        w.writerow(["Do Not Ring", "Sydney", DNC_PHONE])
+        w.writerow(["No Phone", "Sydney", "call me maybe"])
+        for i, name in enumerate(NAMES):
+            w.writerow([name, "Melbourne", phone(i)])
+    return path
+
+
+def pick(qtbot, window, key, text):
+    box = window.findChild(QComboBox, f"{key}Combo")
+    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
+    box.setCurrentIndex(box.findText(text))
+
+
+def open_window(qtbot, make_window, server, *files):
+    win = make_window(["--server", server.url, *map(str, files)])
+    if files:
+        pick(qtbot, win, "template", "Solar Leads")
+        pick(qtbot, win, "campaign", "Solar VIC")
+        pick(qtbot, win, "allocation", "VIC Week 1")
+        tab = win.import_tab
+        qtbot.waitUntil(lambda: tab.model.rowCount() == N + 2 and tab.upload_button.isEnabled(), timeout=5000)
+    return win
+
+
+def stored_names(server) -> Counter:
+    return Counter(r["lead"].get("Name") for r in server.leads())
+
+
+def upload_then_stop(qtbot, win, server, at_least: int) -> None:
+    tab = win.import_tab
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(server.leads()) >= at_least, timeout=10000)
+    qtbot.mouseClick(win.findChild(QPushButton, "cancelButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=10000)
+    assert len(server.leads()) < N, "the upload should have been stopped part-way"
+
+
+def wait_finished(qtbot, tab) -> None:
+    qtbot.waitUntil(lambda: tab._last_summary is not None and not tab.uploading
+                    and tab._last_summary.stopped is None, timeout=15000)
+
+
+def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
+        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    first = open_window(qtbot, make_window, server, lead_file)
+    upload_then_stop(qtbot, first, server, at_least=4)
+    sent_before = stored_names(server)
+    first._begin_shutdown()
+    qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
+
+    # next start: the banner says so, in the Import tab, without a modal box
+    win = open_window(qtbot, make_window, server)
+    tab = win.import_tab
+    assert win.tabs.currentWidget() is tab
+    assert tab.resume_bar.isVisible()
+    assert "interrupted" in tab.resume_label.text() and lead_file.name in tab.resume_label.text()
+    assert tab.model.sheet is None
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, tab)
+
+    # the file, the dropdowns and the results are back; every valid lead is stored exactly once
+    assert tab.model.sheet is not None and tab.model.sheet.path == lead_file
+    assert win.chooser.current_names() == ("Solar Leads", "Solar VIC", "VIC Week 1")
+    stored = stored_names(server)
+    assert set(stored) - {"Do Not Ring"} == set(NAMES)
+    assert all(stored[n] == 1 for n in NAMES)
+    assert all(stored[n] == sent_before[n] for n in sent_before)   # nothing finished was sent again
+    assert tab.model.counts[Category.INSERTED] == N
+    assert tab.model.counts[Category.INVALID] == 1
+    assert not tab.resume_bar.isVisible()
+
+
+def test_killed_upload_resumes_only_unfinished_rows(qtbot, make_window, sandbox, monkeypatch, lead_file):
+    """The journal as a killed process leaves it: some rows done, one in flight, status running."""
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.outcome import RowOutcome
+    from noojee_desktop.core.sheet import auto_map, read_sheet, validate
+
+    sheet = read_sheet(lead_file)
+    prepared = validate(sheet, auto_map(sheet.headers))
+    with Journal() as journal:
+        job = journal.create_job(file_path=str(lead_file), fingerprint=sheet.fingerprint, server=sandbox.url,
+                                 template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(111, "VIC Week 1"))
+        journal.add_rows(job, [(p.index, p.row_number, dict(p.lead) if p.sendable else None, None,
+                                None if p.sendable else RowOutcome(Category.INVALID, None, "no phone"))
+                               for p in prepared])
+        done = [p.index for p in prepared if p.sendable][:10]
+        for i in done:    # "finished" before the kill (never really sent: so a resend would show)
+            journal.record(job, i, RowOutcome(Category.INSERTED, 0, "OK", 1), final=True)
+        from datetime import datetime
+        journal.mark_inflight(job, done[-1] + 1, 1, datetime.now())
+
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    win = open_window(qtbot, make_window, sandbox)
+    tab = win.import_tab
+    assert tab.resume_bar.isVisible()
+    assert f"{len(done) + 1} of {N + 2} rows finished" in tab.resume_label.text()
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, tab)
+    stored = stored_names(sandbox)
+    finished_names = {prepared[i].lead["Name"] for i in done}
+    assert not finished_names & set(stored)                 # rows the journal had finished: not resent
+    sendable = {p.lead["Name"] for p in prepared if p.sendable}
+    assert set(stored) == sendable - finished_names and all(n == 1 for n in stored.values())
+    assert tab.model.counts[Category.INSERTED] == len(sendable)   # done rows shown with their journal result
+
+
+def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, make_window, sandbox, monkeypatch, tmp_path):
+    from noojee_desktop.core.journal import ABANDONED, Journal
+
+    with Journal() as journal:
+        job = journal.create_job(file_path=str(tmp_path / "gone.xlsx"), fingerprint="x" * 64, server=sandbox.url,
+                                 template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(111, "VIC Week 1"))
+        journal.add_rows(job, [(0, 2, {"Name": "A", "FirstPhone": "0385000000"}, None, None)])
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    win = open_window(qtbot, make_window, sandbox)
+    tab = win.import_tab
+    assert tab.resume_bar.isVisible()
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not there any more" in tab.resume_label.text(), timeout=3000)
+    assert "gone.xlsx" in tab.resume_label.text() and tab.resume_bar.isVisible()
+    qtbot.mouseClick(tab.discard_interrupted_button, Qt.MouseButton.LeftButton)
+    assert not tab.resume_bar.isVisible()
+    with Journal() as journal:
+        assert journal.job(job).status == ABANDONED
+    assert sandbox.leads() == []
+
+
+def test_retry_sends_only_failed_rows_and_export_failed_keeps_the_input_columns(
+        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
+    from noojee_desktop.core.sheet import read_sheet
+
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    win = open_window(qtbot, make_window, server, lead_file)
+    tab = win.import_tab
+    upload_then_stop(qtbot, win, server, at_least=4)
+    model = tab.model
+    failed = model.failed_rows()
+    assert failed and all(model.category(r) is Category.CANCELLED for r in failed)
+    dnc_row = next(r for r in range(model.rowCount()) if model.sheet.rows[r][0] == "Do Not Ring")
+    assert model.category(dnc_row) is Category.DNC
+
+    # export failed rows: only the rows still to load, in the file's own columns (no result columns)
+    qtbot.mouseClick(tab.export_failed_button, Qt.MouseButton.LeftButton)
+    back = read_sheet(tab.last_export)
+    assert back.headers == ["Name", "City", "FirstPhone"]
+    exported = {row[0] for row in back.rows}
+    assert exported >= {model.sheet.rows[r][0] for r in failed}
+    assert "Do Not Ring" not in exported
+    assert not exported & {n for n, c in stored_names(server).items() if c}
+
+    # retry: the cancelled rows go, the DNC row (a business rejection) does not go again
+    dnc_calls = sum(1 for r in server.request_log() if r.get("code") == 104)
+    assert dnc_calls == 1
+    assert tab.retry_button.isEnabled()
+    qtbot.mouseClick(tab.retry_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, tab)
+    stored = stored_names(server)
+    assert set(NAMES) <= set(stored) and all(stored[n] == 1 for n in NAMES)
+    assert sum(1 for r in server.request_log() if r.get("code") == 104) == dnc_calls
+    assert model.category(dnc_row) is Category.DNC
+    assert model.counts[Category.INSERTED] == N and not model.failed_rows()
+
+
+def test_retry_after_a_mapping_change_sends_the_failed_rows_as_now_mapped(
+        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    win = open_window(qtbot, make_window, server, lead_file)
+    tab = win.import_tab
+    upload_then_stop(qtbot, win, server, at_least=4)
+    first = {r["lead"]["Name"]: r["lead"] for r in server.leads()}
+    assert all(lead.get("City") == "Melbourne" for n, lead in first.items() if n in NAMES)
+
+    city = tab.header.combo("City")           # the user now leaves City out
+    city.setCurrentIndex(city.findText("(ignore)"))
+    qtbot.waitUntil(lambda: tab.model.mapping.columns["City"] is None and not tab.loading, timeout=3000)
+    qtbot.waitUntil(lambda: tab.retry_button.isEnabled(), timeout=3000)
+    qtbot.mouseClick(tab.retry_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, tab)
+    leads = server.leads()
+    names = Counter(r["lead"]["Name"] for r in leads)
+    assert set(NAMES) <= set(names) and all(names[n] == 1 for n in NAMES)
+    retried = [r["lead"] for r in leads if r["lead"]["Name"] not in first]
+    assert retried and all("City" not in lead for lead in retried)
+    assert tab.model.counts[Category.INSERTED] == N
+
+
+def test_self_test_through_app_main_prints_the_checks_and_exits_0(capsys):
+    from noojee_desktop.app import main
+
+    assert main(["--self-test"]) == 0
+    out = capsys.readouterr().out
+    assert "self-test passed" in out
+    for check in ("python modules", "qt platform", "resources", "data directory"):
+        assert check in out
+
+
+def test_self_test_through_the_command_line_entry_point(tmp_path):
+    env = {"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"),
+           "XDG_CONFIG_HOME": str(tmp_path / "c"), "PATH": "/usr/bin:/bin",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    done = subprocess.run([sys.executable, "-c", "import sys; from noojee_desktop.cli import main; "
+                           "sys.exit(main(['--self-test']))"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "self-test passed" in done.stdout and "qt platform" in done.stdout
+    assert "Traceback" not in done.stderr
