@@ -88,7 +88,7 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     tab = win.import_tab
     assert win.tabs.currentWidget() is tab
     assert tab.resume_bar.isVisible()
-    assert "interrupted" in tab.resume_label.text() and lead_file.name in tab.resume_label.text()
+    assert "interrupted" in tab.resume_title.text() and lead_file.name in tab.resume_label.text()
     assert tab.model.sheet is None
     qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
     wait_finished(qtbot, tab)

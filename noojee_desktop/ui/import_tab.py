@@ -16,6 +16,7 @@ from pathlib import Path
 import qasync
 import shiboken6
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
     QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView,
@@ -52,6 +53,21 @@ def _fmt_duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class _ImportTable(QTableView):
+    """The import table; empty, it says what to do instead of showing a blank grid."""
+
+    PLACEHOLDER = "Open a lead list (Ctrl+O), pick a recent one, or drop the file here."
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and getattr(model, "sheet", None) is None:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.PLACEHOLDER)
+            painter.end()
 
 
 class ImportTab(QWidget):
@@ -106,11 +122,20 @@ class ImportTab(QWidget):
                                       " border-radius: 4px; }")
         rb = QHBoxLayout(self.resume_bar)
         rb.setContentsMargins(8, 4, 8, 4)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        self.resume_title = QLabel("A previous upload was interrupted: resume?")
+        name(self.resume_title, "resumeTitle")
+        bold = self.resume_title.font()
+        bold.setBold(True)
+        self.resume_title.setFont(bold)
         self.resume_label = QLabel("")
         name(self.resume_label, "resumeLabel")
         self.resume_label.setWordWrap(True)
         self.resume_label.setTextFormat(Qt.TextFormat.PlainText)
-        rb.addWidget(self.resume_label, 1)
+        texts.addWidget(self.resume_title)
+        texts.addWidget(self.resume_label)
+        rb.addLayout(texts, 1)
         self.resume_interrupted_button = QPushButton("Resume")
         name(self.resume_interrupted_button, "resumeInterruptedButton")
         self.resume_interrupted_button.setToolTip("Reopen the file and send only the rows that have no answer yet")
@@ -183,7 +208,7 @@ class ImportTab(QWidget):
 
         # table ----------------------------------------------------------------------------
         self.model = ImportModel(self)
-        self.table = QTableView()
+        self.table = _ImportTable()
         name(self.table, "importTable")
         self.header = MappingHeader(self.table)
         self.table.setHorizontalHeader(self.header)
@@ -411,7 +436,7 @@ class ImportTab(QWidget):
         self.table.setColumnWidth(0, max(48, self.fontMetrics().horizontalAdvance("99999") + 16))
         self.table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("\u2714 Unknown if inserted") + 30)
         self.table.setColumnWidth(2, max(52, self.fontMetrics().horizontalAdvance("Code") + 24))
-        self.table.setColumnWidth(3, 240)
+        self.table.setColumnWidth(3, 200)
         self._wake_load_waiters(True)
 
     def _load_failed(self, exc: BaseException) -> None:
@@ -622,8 +647,7 @@ class ImportTab(QWidget):
             if host in ("127.0.0.1", "localhost", "[::1]") and job.server != current:
                 continue
             self._interrupted = job
-            self.resume_label.setText(f"A previous upload was interrupted: resume?\n{job.describe()}. "
-                                      "Resuming sends only the rows that have no answer yet.")
+            self.resume_label.setText(f"{job.describe()}. Resume sends only the rows without an answer.")
             self.resume_label.setStyleSheet("")
             self.resume_interrupted_button.setEnabled(True)
             self.discard_interrupted_button.setEnabled(True)
