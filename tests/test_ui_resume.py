@@ -243,3 +243,37 @@ def test_self_test_through_the_command_line_entry_point(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test passed" in done.stdout and "qt platform" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_model_filter_sort_and_batched_results_stay_consistent(qapp, lead_file):
+    """Sorting/filtering inside the model: results reach the right visible rows, counts stay exact."""
+    from collections import Counter as C
+
+    from noojee_desktop.core.outcome import RowOutcome
+    from noojee_desktop.core.sheet import auto_map, read_sheet, validate
+    from noojee_desktop.ui.import_model import FIXED, ImportModel, prepare_rows
+
+    sheet = read_sheet(lead_file)
+    mapping = auto_map(sheet.headers)
+    model = ImportModel()
+    model.set_data(sheet, prepare_rows(sheet, validate(sheet, mapping), mapping), mapping)
+    assert model.counts == {Category.PENDING: N + 1, Category.INVALID: 1}
+    model.sort(FIXED, Qt.SortOrder.DescendingOrder)                      # by Name, Z..A
+    names = [model.index(r, FIXED).data() for r in range(model.rowCount())]
+    assert names == sorted(names, key=str.casefold, reverse=True)
+    model.set_categories({Category.PENDING})
+    assert model.rowCount() == N + 1
+    changed = []
+    model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    target = next(r for r in range(len(sheet.rows)) if sheet.rows[r][0] == NAMES[5])
+    view_row = next(r for r in range(model.rowCount()) if model.index(r, FIXED).data() == NAMES[5])
+    model.apply_outcomes([(target, RowOutcome(Category.INSERTED, 0, "OK", 1))])
+    assert changed == [(view_row, view_row)]
+    assert "Inserted" in model.index(view_row, 1).data()
+    assert model.counts == C({Category.PENDING: N, Category.INVALID: 1, Category.INSERTED: 1})
+    assert model.counts == C(model.category(r) for r in range(len(sheet.rows)))
+    model.refilter()                                                      # e.g. when the upload ends
+    assert model.rowCount() == N
+    model.set_search("resume 0")
+    model.set_categories(None)
+    assert model.rowCount() == 10
