@@ -3,7 +3,7 @@
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
         [--generate-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
-        [--dry-run] [--resume] [--insecure-http] [--outage-tolerance SECONDS]
+        [--dry-run] [--resume | --new-upload] [--insecure-http] [--outage-tolerance SECONDS]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="how long to keep retrying while the dialler is down (default 600)")
     p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
     p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
+    p.add_argument("--new-upload", action="store_true",
+                   help="send every row again even though an upload of this file was interrupted")
     p.add_argument("--insecure-http", action="store_true", help="allow plain http to a remote dialler")
     return p
 
@@ -325,9 +327,13 @@ async def _upload(args, sheet, rows, concurrency) -> int:
                     spec.allow_duplicates = bool(earlier.settings.get("allow_duplicates", spec.allow_duplicates))
                     spec.generate_external_ids = bool(earlier.settings.get("generate_external_ids",
                                                                            spec.generate_external_ids))
-            elif earlier is not None:
-                _err(f"Note: an earlier upload of this file was interrupted ({earlier.describe()}). "
-                     "This run starts a new upload of every row; use --resume to finish the earlier one instead.")
+            elif earlier is not None and not args.new_upload:
+                # Sending every row again would insert the finished ones twice when duplicates
+                # are allowed (and bury them under 105s when not): make the user choose.
+                raise UsageError(
+                    f"An earlier upload of this file to this allocation was interrupted ({earlier.describe()}). "
+                    "Nothing was sent. Run again with --resume to finish it (rows already sent are not sent "
+                    "again), or with --new-upload to send every row again.")
             engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
                                   policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
             printer = _ProgressPrinter(engine)
