@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import re
-import subprocess
 import sys
-import threading
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 from noojee_desktop.core.api import NoojeeClient
+from noojee_desktop.sandbox.process import SandboxProcess
 from noojee_desktop.core.engine import JobSpec, UploadEngine
 from noojee_desktop.core.journal import Journal
 from noojee_desktop.core.sheet import PreparedRow
@@ -37,26 +33,9 @@ def rss_kib() -> int:
     return 0
 
 
-def start_sandbox(slots: int, service: float):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "noojee_desktop", "sandbox", "--port", "0", "--slots", str(slots),
-         "--service-time", str(service)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = key = None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (url is None or key is None):
-        line = proc.stdout.readline()
-        if not line:
-            break
-        url = url or (m.group(0) if (m := re.search(r"http://127\.0\.0\.1:\d+", line)) else None)
-        if key is None and (m := re.search(r"key[^:]*:\s*(\S+)", line, re.IGNORECASE)):
-            key = m.group(1)
-    if url is None:
-        proc.kill()
-        raise SystemExit("the sandbox did not start")
-    # keep reading its output, or a full pipe would stall the server
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-    return proc, url, key or "demo-key"
+def start_sandbox(slots: int, service: float) -> SandboxProcess:
+    """The sandbox in its own process, as a real dialler would be (no shared interpreter)."""
+    return SandboxProcess("--slots", str(slots), "--service-time", str(service)).start()
 
 
 async def soak(n: int, url: str, key: str, workdir: Path) -> list[tuple[int, int, int]]:
@@ -99,14 +78,14 @@ def main(argv=None) -> int:
     ap.add_argument("--service-time", type=float, default=0.002)
     ap.add_argument("--slots", type=int, default=8)
     args = ap.parse_args(argv)
-    proc, url, key = start_sandbox(args.slots, args.service_time)
+    sandbox = start_sandbox(args.slots, args.service_time)
+    url, key = sandbox.url, sandbox.api_key
     try:
         tracemalloc.start()
         with tempfile.TemporaryDirectory() as tmp:
             samples = asyncio.run(soak(args.leads, url, key, Path(tmp)))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        sandbox.stop()
     print(f"{'leads':>7} {'RSS KiB':>9} {'traced KiB':>11}")
     for done, rss, traced in samples:
         print(f"{done:>7} {rss:>9} {traced // 1024:>11}")

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
-import subprocess
 import sys
-import threading
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from noojee_desktop.core.api import NoojeeClient
+from noojee_desktop.sandbox.process import SandboxProcess
 from noojee_desktop.core.engine import JobSpec, UploadEngine
 from noojee_desktop.core.journal import Journal
 from noojee_desktop.core.sheet import PreparedRow
@@ -37,32 +35,14 @@ def make_rows(n: int) -> list[PreparedRow]:
             for i in range(n)]
 
 
-def start_sandbox(slots: int, service: float):
+def start_sandbox(slots: int, service: float) -> SandboxProcess:
     """The sandbox in its own process, as a real dialler would be (no shared interpreter)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "noojee_desktop", "sandbox", "--port", "0", "--slots", str(slots),
-         "--service-time", str(service), "--introspection", "--seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = key = None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (url is None or key is None):
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if url is None and (m := re.search(r"http://127\.0\.0\.1:\d+", line)):
-            url = m.group(0)
-        if key is None and (m := re.match(r"Demo key:\s*(\S+)", line)):
-            key = m.group(1)
-    if url is None or key is None:
-        proc.kill()
-        raise SystemExit("the sandbox did not start")
-    # keep reading its output, or a full pipe would stall the server
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-    return proc, url, key
+    return SandboxProcess("--slots", str(slots), "--service-time", str(service), "--introspection", "--seed", "1").start()
 
 
 async def one_run(slots: int, service: float, n: int, concurrency, workdir: Path) -> dict:
-    proc, url, key = start_sandbox(slots, service)
+    sandbox = start_sandbox(slots, service)
+    url, key = sandbox.url, sandbox.api_key
     try:
         async with NoojeeClient(url, key) as client:
             job = JobSpec(server=client.base_url, template=(1, ""), campaign=(11, ""), allocation=(111, ""),
@@ -82,8 +62,7 @@ async def one_run(slots: int, service: float, n: int, concurrency, workdir: Path
             "leads": stats["leads"],
         }
     finally:
-        proc.terminate()
-        proc.wait(10)
+        sandbox.stop()
 
 
 def main(argv=None) -> int:
