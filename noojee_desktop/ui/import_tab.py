@@ -398,6 +398,7 @@ class ImportTab(QWidget):
         if self._job is not None:
             self._job.cancel()
             self._job = None
+            self._wake_load_waiters(False)
             self.load_widget.hide()
             self.file_label.setText("Reading stopped.")
             self._update_buttons()
@@ -713,8 +714,8 @@ class ImportTab(QWidget):
             window.chooser.select(*ids)
             await self._until(lambda: tuple(self._ids) == ids, 20.0)
         fut = asyncio.get_running_loop().create_future()
+        self.load(path)                   # (stops any other reading first, then starts this one)
         self._load_waiters.append(fut)
-        self.load(path)
         if not await fut:
             self._resume_problem(f"Cannot resume: {path.name} could not be read again. Fix it (same content), "
                                  "then press Resume, or Discard this upload.")
@@ -727,7 +728,7 @@ class ImportTab(QWidget):
         await self._until(lambda: self._job is None, 20.0)   # a re-check after the template change
         self.resume_bar.hide()
         self._interrupted = None
-        await self.upload(resume_job_id=job.id)
+        await self.tasks.add(self.upload(resume_job_id=job.id))
 
     def _make_engine(self, resume_job_id: int | None = None):
         from noojee_desktop.core.engine import JobSpec, UploadEngine
