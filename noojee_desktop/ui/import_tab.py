@@ -30,6 +30,7 @@ from noojee_desktop.ui.errors import describe_exception, show_error, show_except
 from noojee_desktop.ui.import_model import FIXED, ImportModel, prepare_rows
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.tasks import TaskSet
+from noojee_desktop.ui.upload_thread import UploadThread, gui_painting
 from noojee_desktop.ui.widgets import name
 from noojee_desktop.ui.workers import run_in_background
 
@@ -61,7 +62,8 @@ class _ImportTable(QTableView):
     PLACEHOLDER = "Open a lead list (Ctrl+O), pick a recent one, or drop the file here."
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().paintEvent(event)
+        with gui_painting():         # the upload thread pauses between iterations meanwhile
+            super().paintEvent(event)
         model = self.model()
         if model is not None and getattr(model, "sheet", None) is None:
             painter = QPainter(self.viewport())
@@ -289,6 +291,8 @@ class ImportTab(QWidget):
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
 
+        self.upload_thread = UploadThread(self._on_progress, self)
+        self._progress = None          # the engine's latest Progress (from the upload thread)
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
@@ -748,8 +752,15 @@ class ImportTab(QWidget):
             names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
             job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
                           allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint)
-        return UploadEngine(self._client, job, self.model.prepared, self.journal(), concurrency="auto",
+        return UploadEngine(self._engine_client(), job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
+
+    def _engine_client(self):
+        """The client the engine uses: its own, for the upload thread's loop (see upload_thread)."""
+        window = self._window
+        if window is None or not hasattr(window, "new_client"):
+            return self._client
+        return self.upload_thread.client((window.server, id(self._client)), window.new_client)
 
     def _in_background(self, fn) -> asyncio.Future:
         """Run ``fn()`` on a pool thread; a future the upload can await on the GUI loop."""
@@ -809,16 +820,13 @@ class ImportTab(QWidget):
         summary = None
         started = False
         try:
-            prepared = self.model.prepared
-            # Build every lead (phones cleaned...) on a pool thread, not in the engine's set-up
-            # on the GUI thread; rows are built lazily and kept once built.
-            await self._in_background(lambda: [p.lead for p in prepared if p.sendable])
-            if self._stop_requested:
-                return
             retry_rows = self.model.failed_rows() if retry else []
             if retry and self._engine_done is not None and self.model.mapping != self._upload_mapping:
-                resume_job_id = self._retry_job(retry_rows)   # leads rebuilt with the new mapping
+                # leads rebuilt with the new mapping, journaled on a pool thread
+                resume_job_id = await self._in_background(lambda: self._retry_job(retry_rows))
                 retry = False
+            if self._stop_requested:
+                return
             engine = self._engine_done if retry else self._make_engine(resume_job_id)
             if retry:
                 self.model.reset_outcomes(retry_rows)
@@ -826,6 +834,7 @@ class ImportTab(QWidget):
                 pass                      # the engine reports the rows finished before
             self._upload_mapping = self.model.mapping
             self.engine = engine
+            self._progress = None
             self._started = time.monotonic()
             total = len(self.model.prepared)
             self.progress.setRange(0, total)
@@ -835,7 +844,10 @@ class ImportTab(QWidget):
             self._update_buttons()
             self._flush_timer.start()
             started = True
-            summary = await (engine.retry_failed() if retry else engine.run())
+            if engine.client is self._client:     # no window to make an engine client: GUI loop
+                summary = await (engine.retry_failed() if retry else engine.run())
+            else:
+                summary = await self.upload_thread.run(engine, retry)
         except Exception as exc:
             show_exception(self, "The upload stopped" if started else "Cannot start the upload", exc)
         finally:
@@ -873,8 +885,11 @@ class ImportTab(QWidget):
             text = f"Finished in {elapsed}: {summary.inserted:,} of {summary.total:,} inserted."
         self.rate_label.setText(text)
 
-    def _on_progress(self, batch) -> None:
+    def _on_progress(self, batch, progress=None) -> None:
+        """Results from the engine (queued from the upload thread): applied by the flush timer."""
         self._pending.extend(batch)
+        if progress is not None:
+            self._progress = progress
 
     @Slot()
     def _flush(self) -> None:
@@ -885,7 +900,9 @@ class ImportTab(QWidget):
         engine = self.engine
         if engine is None:
             return
-        p = engine.progress()
+        p = self._progress if engine.client is not self._client else engine.progress()
+        if p is None:
+            return
         # QProgressBar.setValue repaints synchronously whenever its text changes (every batch
         # here); with updates off it only schedules a paint, which Qt merges with the table's
         self.progress.setUpdatesEnabled(False)
@@ -909,18 +926,25 @@ class ImportTab(QWidget):
         if self.engine is None:
             return
         if paused:
-            self.engine.pause()
+            self._engine_call(self.engine.pause)
             self.pause_button.setText("&Resume")
             self.rate_label.setText("Paused")
         else:
-            self.engine.resume()
+            self._engine_call(self.engine.resume)
             self.pause_button.setText("&Pause")
+
+    def _engine_call(self, fn) -> None:
+        """Pause/resume/cancel on the loop the engine runs on."""
+        if self.engine is not None and self.engine.client is not self._client:
+            self.upload_thread.call(fn)
+        else:
+            fn()
 
     @Slot()
     def cancel_upload(self) -> None:
         self._stop_requested = True
         if self.engine is not None:
-            self.engine.cancel()
+            self._engine_call(self.engine.cancel)
             self.rate_label.setText("Stopping\u2026 (waiting for replies already on their way)")
 
     def ask_stop_then(self, then) -> QMessageBox:
@@ -951,9 +975,13 @@ class ImportTab(QWidget):
     async def shutdown(self) -> None:
         self.cancel_load()
         if self.engine is not None:
-            self.engine.cancel()
+            self._engine_call(self.engine.cancel)
         await self.tasks.cancel_all()
         self._flush_timer.stop()
+        try:
+            await self.upload_thread.close()
+        except Exception:
+            log.warning("stopping the upload thread failed", exc_info=True)
         if self._journal is not None:
             self._journal.close()
             self._journal = None

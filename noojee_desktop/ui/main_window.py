@@ -204,6 +204,10 @@ class MainWindow(QMainWindow):
         self.chooser.set_client(client, server)
         return True
 
+    def new_client(self):
+        """Another client for the current connection (the upload thread's own; see ui/upload_thread)."""
+        return self.make_client(self.server, self._api_key)
+
     def needs_first_start_dialog(self) -> bool:
         return self._first_start
 
