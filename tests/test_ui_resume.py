@@ -82,6 +82,8 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     sent_before = stored_names(server)
     first._begin_shutdown()
     qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
+    import threading
+    assert not any(t.name == "noojee-upload" for t in threading.enumerate())   # the upload loop ended
 
     # next start: the banner says so, in the Import tab, without a modal box
     win = open_window(qtbot, make_window, server)
@@ -277,3 +279,24 @@ def test_model_filter_sort_and_batched_results_stay_consistent(qapp, lead_file):
     model.set_search("resume 0")
     model.set_categories(None)
     assert model.rowCount() == 10
+
+
+def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
+        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    win = open_window(qtbot, make_window, server, lead_file)
+    tab = win.import_tab
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab._progress is not None and tab._progress.paused and tab._progress.inflight == 0,
+                    timeout=5000)
+    held = len(server.leads())
+    qtbot.wait(500)                                   # paused: nothing new goes out meanwhile
+    assert len(server.leads()) == held < N
+    assert "Paused" in tab.rate_label.text()
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, tab)
+    stored = stored_names(server)
+    assert all(stored[n] == 1 for n in NAMES)
