@@ -81,7 +81,7 @@ def test_file_argument_opens_in_import_tab_with_problems_marked(window):
     good = row_of(model, GOOD[0][0])
     assert model.index(good, phone_col).data(Qt.ItemDataRole.ToolTipRole) is None
     assert background(model, good) == QColor(Category.PENDING.colour)
-    assert "need fixing" in tab.notice.text()
+    assert "1 row needs fixing before it can be sent" in tab.notice.text()
     # the header maps each column, phone column included
     assert tab.header.combo("FirstPhone").currentData() == "FirstPhone"
     assert tab.header.combo("City").currentData() == "City"
@@ -108,6 +108,7 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
     assert model.index(dnc, RESULT + 1).data() == "104"
     assert model.index(dnc, MESSAGE).data()
     assert tab.chart.counts() == {Category.INSERTED: 8, Category.DNC: 1, Category.INVALID: 1}
+    assert "was not sent" in tab.notice.text()          # the notice now speaks of the past upload
     bar = window.findChild(QProgressBar, "progressBar")
     assert bar.value() == bar.maximum() == 10
 

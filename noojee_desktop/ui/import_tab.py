@@ -527,18 +527,32 @@ class ImportTab(QWidget):
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
 
     def _after_validation(self) -> None:
+        self._update_notice()
+        self._refresh_counts()
+        self._update_buttons()
+
+    def _update_notice(self) -> None:
         sheet = self.model.sheet
+        if sheet is None:
+            return
         problems = self.model.mapping.problems(sheet.headers) if self.model.mapping is not None else []
         invalid = self.model.counts.get(Category.INVALID, 0)
         lines = list(sheet.notes[:3]) + problems
         if invalid:
-            lines.append(f"\u270e {invalid:,} row(s) need fixing before they can be sent; they are marked "
-                         "in red (hover a cell to see why). The other rows can be uploaded.")
+            one = invalid == 1
+            it, they_are = ("it", "it is") if one else ("they", "they are")
+            rows = "1 row needs" if one else f"{invalid:,} rows need"
+            if self.model.has_outcomes:
+                them = "it" if one else "them"
+                lines.append(f"\u270e {rows} fixing and {'was' if one else 'were'} not sent: fix {them} in the "
+                             f"file and load it again (Export failed rows saves {them} with any other rows "
+                             "still to load).")
+            else:
+                lines.append(f"\u270e {rows} fixing before {it} can be sent; {they_are} marked in red (hover a "
+                             "cell to see why). The other rows can be uploaded.")
         self.notice.setText("\n".join(lines))
         self.notice.setStyleSheet("color: #8a1c1c;" if problems or invalid else "")
         self.notice.setVisible(bool(lines))
-        self._refresh_counts()
-        self._update_buttons()
 
     # filtering -------------------------------------------------------------------------
     @Slot(int)
@@ -868,6 +882,7 @@ class ImportTab(QWidget):
             self.rate_label.setText("Stopped before sending anything.")
         else:
             self._finish_text(summary)
+        self._update_notice()
         self._update_buttons()
         self.uploadFinished.emit(summary)
 
