@@ -880,6 +880,13 @@ class ImportTab(QWidget):
     def _upload_ended(self, engine, summary) -> None:
         self._flush()
         self._flush_timer.stop()
+        if summary is not None and len(summary.outcomes) == len(self.model.outcomes):
+            # the engine's last batch travels by a queued signal and may arrive after its summary
+            shown = self.model.outcomes
+            late = [(i, o) for i, o in enumerate(summary.outcomes) if o is not None and o is not shown[i]]
+            if late:
+                self.model.apply_outcomes(late)
+                self._refresh_counts()
         if self.model.filtering or self.model._sort[0] >= 0:
             self.model.refilter()    # rows whose result changed may now (not) match the filter
         self.uploading = False
@@ -911,9 +918,13 @@ class ImportTab(QWidget):
 
     def _on_progress(self, batch, progress=None) -> None:
         """Results from the engine (queued from the upload thread): applied by the flush timer."""
-        self._pending.extend(batch)
         if progress is not None:
             self._progress = progress
+        if batch and not self.uploading:      # a straggler after the upload ended: show it now
+            self.model.apply_outcomes(batch)
+            self._refresh_counts()
+            return
+        self._pending.extend(batch)
 
     @Slot()
     def _flush(self) -> None:
