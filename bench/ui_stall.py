@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import csv
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,18 +102,10 @@ async def scenario(args) -> None:
         url, key = sandbox.url, sandbox.api_key
     else:
         sandbox = None
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "noojee_desktop", "sandbox", "--port", "0", "--service-time", "0.005",
-             "--slots", "8", "--queue-timeout", "60", "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        url, key = "", "demo-key"
-        for line in proc.stdout:
-            if "running at" in line:
-                url = line.split("running at", 1)[1].strip()
-                break
-        if not url:
-            proc.kill()
-            raise SystemExit("the sandbox process did not start")
+        from noojee_desktop.sandbox.process import SandboxProcess
+
+        proc = SandboxProcess("--service-time", "0.005", "--slots", "8", "--queue-timeout", "60", "--quiet").start()
+        url, key = proc.url, proc.api_key
     os.environ["NOOJEE_API_KEY"] = key
     window = build_window(["--server", url])
     window.resize(1280, 820)
@@ -159,8 +150,7 @@ async def scenario(args) -> None:
     if sandbox is not None:
         sandbox.stop()
     if proc is not None:
-        proc.terminate()
-        proc.wait(10)
+        proc.stop()
 
     print(f"sandbox: {args.sandbox}{' (separate process)' if args.sandbox == 'process' else ' (in-process thread)'}; "
           f"load average {os.getloadavg()[0]:.2f}")
