@@ -24,12 +24,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import urlsplit
 
 from noojee_desktop.core.codes import Category
+from noojee_desktop.core.credentials import load_key, server_host
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
-KEYRING_SERVICE = "noojee-desktop"
 ENV_KEY = "NOOJEE_API_KEY"
 
 
@@ -39,15 +38,6 @@ class UsageError(Exception):
 
 class ServerError(Exception):
     """Server unreachable or key refused: exit 3."""
-
-
-def server_host(server: str) -> str:
-    """The keyring user name for a server (the same rule as the app's settings)."""
-    text = server.strip()
-    if not text:
-        return ""
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    return (parts.netloc or parts.path).lower().rstrip("/")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,16 +167,10 @@ def _get_key(server: str) -> str:
     key = os.environ.get(ENV_KEY, "").strip()
     if key:
         return key
-    host = server_host(server)
-    try:
-        import keyring
-
-        key = (keyring.get_password(KEYRING_SERVICE, host) or "").strip()
-    except Exception:
-        key = ""
+    key = load_key(server)
     if not key:
         raise UsageError(
-            f"No API key for {host}. Set the environment variable {ENV_KEY}, or save the key for this "
+            f"No API key for {server_host(server)}. Set the environment variable {ENV_KEY}, or save the key for this "
             "server in the Noojee Lead Loader app (it keeps it in the system keyring).")
     return key
 

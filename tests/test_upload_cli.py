@@ -86,8 +86,10 @@ def test_unreadable_file_and_missing_key_exit_2(sandbox, tmp_path, lead_csv, cap
 def test_key_from_the_apps_keyring_entry(sandbox, lead_csv, capsys):
     import keyring
 
+    from noojee_desktop.ui.settings import save_key   # exactly what the app's Save does
+
     host = sandbox.url.split("://", 1)[1]
-    keyring.set_password("noojee-desktop", host, sandbox.api_key)
+    save_key(sandbox.url, sandbox.api_key)
     try:
         assert main([str(lead_csv(3)), "--server", sandbox.url, *IDS]) == 0
     finally:

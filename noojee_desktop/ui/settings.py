@@ -9,26 +9,23 @@ server's host as the user name (the headless command reads the same entry).
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings
 
 from noojee_desktop import APP_ID, ORG_NAME
-from noojee_desktop.core.secrets import register_key
+from noojee_desktop.core.credentials import (  # the UI's keyring access
+    KEYRING_SERVICE,
+    keyring_usable,
+    load_key,
+    save_key,
+    server_host,
+)
+
+__all__ = ["AppSettings", "KEYRING_SERVICE", "keyring_usable", "load_key", "qsettings", "save_key", "server_host"]
 
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "noojee-desktop"
 MAX_RECENT = 8
-
-
-def server_host(server: str) -> str:
-    """The host (with port, if any) of what the user typed: 'dialler.example.com' or a URL."""
-    text = server.strip()
-    if not text:
-        return ""
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    return (parts.netloc or parts.path).lower().rstrip("/")
 
 
 def qsettings() -> QSettings:
@@ -85,43 +82,3 @@ class AppSettings:
 
     def sync(self) -> None:
         self._s.sync()
-
-
-# keyring ------------------------------------------------------------------------------
-
-def keyring_usable() -> bool:
-    """False when keyring has no real backend (it would refuse to store anything)."""
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        return not isinstance(keyring.get_keyring(), fail.Keyring)
-    except Exception:  # a broken backend is as good as none
-        log.warning("keyring backend failed to load", exc_info=True)
-        return False
-
-
-def load_key(server: str) -> str | None:
-    host = server_host(server)
-    if not host or not keyring_usable():
-        return None
-    import keyring
-
-    try:
-        key = keyring.get_password(KEYRING_SERVICE, host)
-    except Exception:
-        log.warning("could not read the API key from the keyring", exc_info=True)
-        return None
-    register_key(key)
-    return key
-
-
-def save_key(server: str, key: str) -> None:
-    """Store the key in the keyring; raises RuntimeError with a plain message if impossible."""
-    import keyring
-
-    register_key(key)
-    try:
-        keyring.set_password(KEYRING_SERVICE, server_host(server), key)
-    except Exception as exc:
-        raise RuntimeError("The system keyring refused to store the API key.") from exc
