@@ -27,7 +27,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
-from noojee_desktop.core.codes import FAILED_CATEGORIES, Category
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
 from noojee_desktop.ui.symbols import symbol
 
 ROW, RESULT, CODE, MESSAGE = range(4)
@@ -241,9 +241,16 @@ class ImportModel(QAbstractTableModel):
     def rows_in(self, categories: set[Category]) -> list[int]:
         return [r for r in range(len(self.outcomes)) if self.category(r) in categories]
 
-    def failed_rows(self) -> list[int]:
-        """Rows a retry would send again: failed or unsent outcomes (not invalid rows, not rejections)."""
-        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in RETRY_CATEGORIES]
+    def failed_rows(self, include_rejections: bool = False) -> list[int]:
+        """Rows a retry would send again: failed or unsent outcomes (not invalid rows); rejections
+        (DNC, duplicate...) only when ``include_rejections``."""
+        wanted = RETRY_CATEGORIES | REJECTION_CATEGORIES if include_rejections else RETRY_CATEGORIES
+        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in wanted]
+
+    @property
+    def has_rejections(self) -> bool:
+        done = self.v.outcome_counts
+        return any(done.get(c, 0) > 0 for c in REJECTION_CATEGORIES)
 
     @property
     def has_failed(self) -> bool:

@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
     QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
@@ -41,6 +41,29 @@ log = logging.getLogger(__name__)
 
 FILE_FILTER = "Lead lists (*.xlsx *.xlsm *.xls *.xlsb *.ods *.csv *.txt);;All files (*)"
 FLUSH_MS = 100
+
+# upload options remembered across sessions (QSettings keys; ui/settings.py has no accessor for them)
+OPT_ALLOW_DUPLICATES = "import/allow_duplicates"
+OPT_GENERATE_IDS = "import/generate_external_ids"
+SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the row's content "
+                "(starting NJL-), the same every time. If a reply is lost, the row can then be sent "
+                "again safely: the dialler recognises it instead of inserting it twice.")
+SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
+                 "reply was lost cannot be retried automatically (it might be inserted twice).")
+
+
+def load_option(key: str) -> bool:
+    from noojee_desktop.ui.settings import qsettings
+
+    return str(qsettings().value(key, "false")).lower() == "true"
+
+
+def save_option(key: str, on: bool) -> None:
+    from noojee_desktop.ui.settings import qsettings
+
+    s = qsettings()
+    s.setValue(key, "true" if on else "false")
+    s.sync()
 
 def result_filters() -> list[tuple[str, set[Category] | None]]:
     return [
@@ -103,6 +126,7 @@ class ImportTab(QWidget):
         self._stop_requested = False  # Stop pressed while the upload was still preparing
         self._load_waiters: list = []  # futures resolved when the file being read is shown (or not)
         self._journal = None
+        self._validated_allow_dup = False   # the "Allow duplicates" state the table was checked with
         self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
@@ -259,6 +283,29 @@ class ImportTab(QWidget):
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.rate_label)
         pl.addLayout(buttons)
+        options = QHBoxLayout()
+        self.allow_dup_check = QCheckBox("Allow duplicate phone numbers")
+        name(self.allow_dup_check, "allowDuplicatesCheck")
+        self.allow_dup_check.setToolTip(
+            "Send leads even when their phone number is already in the campaign or appears twice "
+            "in this file. Off: the dialler refuses them as duplicates.")
+        self.safe_ids_check = QCheckBox("Give rows without an external id a safe one "
+                                        "(lets a lost reply be retried without inserting twice)")
+        name(self.safe_ids_check, "generateExternalIdsCheck")
+        self.safe_ids_note = QLabel("recommended with duplicates allowed")
+        name(self.safe_ids_note, "safeIdsNote")
+        self.safe_ids_note.setStyleSheet("color: #8a5a00; font-style: italic;")
+        self.allow_dup_check.setChecked(load_option(OPT_ALLOW_DUPLICATES))
+        self.safe_ids_check.setChecked(load_option(OPT_GENERATE_IDS))
+        self.allow_dup_check.toggled.connect(self._allow_dup_toggled)
+        self.safe_ids_check.toggled.connect(self._safe_ids_toggled)
+        options.addWidget(self.allow_dup_check)
+        options.addSpacing(16)
+        options.addWidget(self.safe_ids_check)
+        options.addWidget(self.safe_ids_note)
+        options.addStretch(1)
+        pl.addLayout(options)
+        self._options_hint()
         lower = QHBoxLayout()
         self.chart = ResultChart()
         lower.addWidget(self.chart, 1)
@@ -275,11 +322,17 @@ class ImportTab(QWidget):
         name(self.retry_button, "retryFailedButton")
         self.retry_button.setToolTip("Send the rows that failed or were not sent again")
         self.retry_button.clicked.connect(self.retry_failed)
+        self.retry_rejected_button = QPushButton("Retry incl. &DNC/duplicates\u2026")
+        name(self.retry_rejected_button, "retryRejectedButton")
+        self.retry_rejected_button.setToolTip(
+            "Also send again the rows the dialler refused (Do Not Call, duplicate, other rejections); "
+            "asks first")
+        self.retry_rejected_button.clicked.connect(self.ask_retry_rejections)
         self.export_status = QLabel("")
         name(self.export_status, "exportStatus")
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for b in (self.export_button, self.export_failed_button, self.retry_button):
+        for b in (self.export_button, self.export_failed_button, self.retry_button, self.retry_rejected_button):
             side.addWidget(b)
         side.addWidget(self.export_status)
         side.addStretch(1)
@@ -380,12 +433,13 @@ class ImportTab(QWidget):
         template = self._ids[0]
         store = self.store
         auto = self._auto_mapping
+        allow = self.allow_dup_check.isChecked()
 
         def work(progress, cancel):
             sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
             mapping = store.suggest(template, sheet.headers) if template is not None else auto(sheet.headers)
-            prepared = validate(sheet, mapping)
-            return sheet, mapping, prepare_rows(sheet, prepared, mapping)
+            prepared = validate(sheet, mapping, allow_duplicates=allow)
+            return sheet, mapping, prepare_rows(sheet, prepared, mapping), allow
 
         self._load_path = Path(path)
         self.load_widget.show()
@@ -424,7 +478,8 @@ class ImportTab(QWidget):
     def _loaded(self, result) -> None:
         self._job = None
         self.load_widget.hide()
-        sheet, mapping, view = result
+        sheet, mapping, view, allow = result
+        self._validated_allow_dup = allow
         self.model.set_data(sheet, view, mapping)
         self._engine_done = None
         self._set_header(mapping)
@@ -446,6 +501,7 @@ class ImportTab(QWidget):
         self.table.setColumnWidth(2, max(52, self.fontMetrics().horizontalAdvance("Code") + 24))
         self.table.setColumnWidth(3, 200)
         self._wake_load_waiters(True)
+        self._recheck_if_options_changed()
 
     def _load_failed(self, exc: BaseException) -> None:
         from noojee_desktop.core.sheet import ReadCancelled
@@ -513,12 +569,14 @@ class ImportTab(QWidget):
             self._job.cancel()
 
         outcomes = list(self.model.outcomes)
+        allow = self.allow_dup_check.isChecked()
 
         def work(progress, cancel):
-            return prepare_rows(sheet, validate(sheet, mapping), mapping, outcomes)
+            return prepare_rows(sheet, validate(sheet, mapping, allow_duplicates=allow), mapping, outcomes)
 
         def done(view):
             self._job = None
+            self._validated_allow_dup = allow
             self.model.set_prepared(view, mapping)
             if rebuild_header:
                 self._set_header(mapping)
@@ -526,8 +584,40 @@ class ImportTab(QWidget):
                 self.header._phones = set(mapping.phone_fields)
                 self.header.viewport().update()
             self._after_validation()
+            self._recheck_if_options_changed()
 
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
+        self._update_buttons()
+
+    # upload options ---------------------------------------------------------------------
+    @Slot(bool)
+    def _allow_dup_toggled(self, on: bool) -> None:
+        save_option(OPT_ALLOW_DUPLICATES, on)
+        self._options_hint()
+        if self._job is None:        # (a read or check running now re-checks when it ends)
+            self._recheck_if_options_changed()
+
+    @Slot(bool)
+    def _safe_ids_toggled(self, on: bool) -> None:
+        save_option(OPT_GENERATE_IDS, on)
+        self._options_hint()
+
+    def _options_hint(self) -> None:
+        hint = self.allow_dup_check.isChecked() and not self.safe_ids_check.isChecked()
+        self.safe_ids_note.setVisible(hint)
+        self.safe_ids_check.setToolTip(SAFE_IDS_TIP + (SAFE_IDS_HINT if hint else ""))
+
+    def _recheck_if_options_changed(self) -> None:
+        """Duplicate phones in the file are errors or warnings depending on "Allow duplicates":
+        check the file again (off the GUI thread) when the box no longer matches the last check."""
+        if (self.model.sheet is not None and self.model.mapping is not None and not self.uploading
+                and self._validated_allow_dup != self.allow_dup_check.isChecked()):
+            self._remap(self.model.mapping, rebuild_header=False)
+
+    def set_upload_options(self, allow_duplicates: bool, generate_external_ids: bool) -> None:
+        """Show the options an upload runs with (a resumed job keeps those it was journaled with)."""
+        self.safe_ids_check.setChecked(generate_external_ids)
+        self.allow_dup_check.setChecked(allow_duplicates)
 
     def _after_validation(self) -> None:
         self._update_notice()
@@ -586,6 +676,10 @@ class ImportTab(QWidget):
         self.export_button.setEnabled(has_rows and not self.uploading)
         self.export_failed_button.setEnabled(has_rows and not self.uploading and done_any)
         self.retry_button.setEnabled(ready and self._engine_done is not None and self.model.has_failed)
+        self.retry_rejected_button.setEnabled(ready and self._engine_done is not None
+                                              and (self.model.has_failed or self.model.has_rejections))
+        self.allow_dup_check.setEnabled(not self.uploading)
+        self.safe_ids_check.setEnabled(not self.uploading)
         self.open_button.setEnabled(not self.uploading)
 
     @Slot()
@@ -603,6 +697,38 @@ class ImportTab(QWidget):
         if not self.uploading and self._engine_done is not None:
             self.tasks.add(self.upload(retry=True))
 
+    @Slot()
+    def ask_retry_rejections(self) -> QMessageBox | None:
+        """"Retry incl. DNC/duplicates": the rejected rows too, after saying what that means."""
+        if self.uploading or self._engine_done is None:
+            return None
+        rejected = len(self.model.failed_rows(include_rejections=True)) - len(self.model.failed_rows())
+        box = QMessageBox(self)
+        name(box, "retryRejectionsBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Send refused rows again?")
+        rows = "1 row" if rejected == 1 else f"{rejected:,} rows"
+        box.setText(f"Send again the {rows} the dialler refused (Do Not Call, duplicate or other "
+                    "rejection), together with the rows that failed?")
+        box.setInformativeText(
+            "The dialler checks them again: a number still on the Do Not Call list is refused again. "
+            "Only do this if something changed, for example a number was taken off the Do Not Call "
+            "list or a duplicate was removed from the campaign. With \"Allow duplicate phone numbers\" "
+            "on, a lead refused as a duplicate is inserted this time, so the number is dialled twice.")
+        go = box.addButton("Send them again", QMessageBox.ButtonRole.AcceptRole)
+        name(go, "retryRejectionsConfirmButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def clicked(button) -> None:
+            if button is go and not self.uploading and self._engine_done is not None:
+                self.tasks.add(self.upload(retry=True, include_rejections=True))
+
+        box.buttonClicked.connect(clicked)
+        box.open()
+        return box
+
     def journal(self):
         if self._journal is None:
             from noojee_desktop.core.journal import Journal
@@ -616,7 +742,9 @@ class ImportTab(QWidget):
         if None in (t, c, a) or sheet is None or not sheet.fingerprint or self._window is None:
             return None
         try:
-            return self.journal().find_resumable(sheet.fingerprint, self._window.server, t, c, a)
+            found = [j for j in (self.journal().find_resumable(sheet.fingerprint, server, t, c, a)
+                                 for server in sorted(self._server_ids())) if j is not None]
+            return max(found, key=lambda j: j.id) if found else None
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return None
@@ -638,7 +766,7 @@ class ImportTab(QWidget):
 
         def clicked(button) -> None:
             if button is resume:
-                self.tasks.add(self.upload(resume_job_id=job.id))
+                self.tasks.add(self._resume_with_options(job))
             elif button is fresh:
                 try:
                     self.journal().abandon(job.id)
@@ -650,23 +778,28 @@ class ImportTab(QWidget):
         box.open()
         return box
 
+    async def _resume_with_options(self, job) -> None:
+        """Resume ``job`` with the options it was journaled with; the table is checked with them first."""
+        self.set_upload_options(bool(job.settings.get("allow_duplicates", False)),
+                                bool(job.settings.get("generate_external_ids", False)))
+        await self._until(lambda: self._job is None, 20.0)
+        await self.upload(resume_job_id=job.id)
+
     # interrupted upload at start-up ---------------------------------------------------------
     def check_interrupted(self) -> bool:
         """Offer the newest upload the journal says was interrupted; True when the banner shows.
 
         Jobs to another sandbox (a loopback server other than the current one) are left out:
         that practice dialler and its leads are gone."""
-        from noojee_desktop.core.journal import server_id
-
         try:
             jobs = self.journal().list_interrupted()
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return False
-        current = server_id(self._window.server) if self._window is not None and self._window.server else ""
+        current = self._server_ids()
         for job in jobs:
             host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
-            if host in ("127.0.0.1", "localhost", "[::1]") and job.server != current:
+            if host in ("127.0.0.1", "localhost", "[::1]") and job.server not in current:
                 continue
             self._interrupted = job
             self.resume_label.setText(f"{job.describe()}. Resume sends only the rows without an answer.")
@@ -721,10 +854,13 @@ class ImportTab(QWidget):
             self._resume_problem("Cannot resume yet: not connected to a dialler. Connect (Connection\u2026) "
                                  f"to {job.server}, then press Resume again.")
             return
-        if server_id(window.server) != job.server:
+        if job.server not in self._server_ids():
             self._resume_problem(f"Cannot resume here: that upload went to {job.server}, but this window is "
-                                 f"connected to {server_id(window.server)}. Connect to {job.server} to resume it.")
+                                 f"connected to {server_id(self._server())}. Connect to {job.server} to resume it.")
             return
+        # the upload continues with the options it was journaled with (and the file is checked with them)
+        self.set_upload_options(bool(job.settings.get("allow_duplicates", False)),
+                                bool(job.settings.get("generate_external_ids", False)))
         self.resume_interrupted_button.setEnabled(False)
         self.discard_interrupted_button.setEnabled(False)
         self.resume_label.setStyleSheet("")
@@ -755,7 +891,7 @@ class ImportTab(QWidget):
         from noojee_desktop.core.engine import JobSpec, UploadEngine
 
         sheet = self.model.sheet
-        server = self._window.server if self._window is not None else ""
+        server = self._server()
         record = self.journal().job(resume_job_id) if resume_job_id is not None else None
         if record is not None:
             # a resumed job goes where it went before, with its own settings, whatever is picked now
@@ -768,9 +904,36 @@ class ImportTab(QWidget):
             t, c, a = self._ids
             names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
             job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
-                          allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint)
+                          allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
+                          **self._options())
         return UploadEngine(self._engine_client(), job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
+
+    def _options(self) -> dict[str, bool]:
+        return {"allow_duplicates": self.allow_dup_check.isChecked(),
+                "generate_external_ids": self.safe_ids_check.isChecked()}
+
+    def _server(self) -> str:
+        """The server as journal jobs name it: the client's normalised API base (the headless
+        command uses the same, so a job interrupted in one is found by the other)."""
+        base = getattr(self._client, "base_url", None)
+        if base:
+            return str(base)
+        return self._window.server if self._window is not None else ""
+
+    def _server_ids(self) -> set[str]:
+        """This connection's server as a journal may have it: the API base, and (jobs journaled
+        by earlier versions) the address as typed."""
+        from noojee_desktop.core.journal import server_id
+
+        ids = set()
+        for s in (getattr(self._client, "base_url", None), self._window.server if self._window else None):
+            if s:
+                try:
+                    ids.add(server_id(str(s)))
+                except ValueError:
+                    pass
+        return ids
 
     def _engine_client(self):
         """The client the engine uses: its own, for the upload thread's loop (see upload_thread)."""
@@ -800,7 +963,10 @@ class ImportTab(QWidget):
         the result it has. The engine then resumes that job, so only the retried rows are sent."""
         from noojee_desktop.core.outcome import RowOutcome
 
+        from noojee_desktop.core.engine import EXTERNAL_ID, generated_external_id
+
         old = self._engine_done.job
+        settings = self._options()        # the options shown now (they may have changed since)
         sheet = self.model.sheet
         prepared, outcomes = self.model.prepared, self.model.outcomes
         wanted = set(rows)
@@ -810,6 +976,8 @@ class ImportTab(QWidget):
             if r in wanted or o is None:
                 if prep.sendable:
                     lead = dict(prep.lead)
+                    if settings["generate_external_ids"] and not str(lead.get(EXTERNAL_ID) or "").strip():
+                        lead[EXTERNAL_ID] = generated_external_id(sheet.fingerprint, lead)
                     entries.append((r, prep.row_number, lead, lead.get("njExternalLeadId") or None, None))
                     continue
                 text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in prep.errors)
@@ -818,14 +986,15 @@ class ImportTab(QWidget):
         journal = self.journal()
         job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=old.server,
                                     template=old.template, campaign=old.campaign, allocation=old.allocation,
-                                    settings=old.settings())
+                                    settings=settings)
         journal.add_rows(job_id, entries)
         if self._engine_done.job_id is not None:
             journal.abandon(self._engine_done.job_id)
         return job_id
 
     @qasync.asyncSlot()
-    async def upload(self, retry: bool = False, resume_job_id: int | None = None) -> None:
+    async def upload(self, retry: bool = False, resume_job_id: int | None = None,
+                     include_rejections: bool = False) -> None:
         if self.uploading:
             return
         self.uploading = True
@@ -838,9 +1007,11 @@ class ImportTab(QWidget):
         started = False
         froze = False
         try:
-            retry_rows = self.model.failed_rows() if retry else []
-            if retry and self._engine_done is not None and self.model.mapping != self._upload_mapping:
-                # leads rebuilt with the new mapping, journaled on a pool thread
+            retry_rows = self.model.failed_rows(include_rejections) if retry else []
+            if retry and self._engine_done is not None and (
+                    self.model.mapping != self._upload_mapping
+                    or self._engine_done.job.settings() != self._options()):
+                # leads rebuilt with the new mapping and options, journaled on a pool thread
                 resume_job_id = await self._in_background(lambda: self._retry_job(retry_rows))
                 retry = False
             if self._stop_requested:
@@ -868,9 +1039,9 @@ class ImportTab(QWidget):
             if froze:
                 gc.freeze()
             if engine.client is self._client:     # no window to make an engine client: GUI loop
-                summary = await (engine.retry_failed() if retry else engine.run())
+                summary = await (engine.retry_failed(include_rejections) if retry else engine.run())
             else:
-                summary = await self.upload_thread.run(engine, retry)
+                summary = await self.upload_thread.run(engine, retry, include_rejections)
         except Exception as exc:
             show_exception(self, "The upload stopped" if started else "Cannot start the upload", exc)
         finally:

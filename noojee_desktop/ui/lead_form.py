@@ -170,7 +170,13 @@ class LeadForm(QWidget):
         self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self.send)
+        # not remembered: each session starts refusing duplicates
+        self.allow_duplicates = QCheckBox("Allow duplicate phone number")
+        name(self.allow_duplicates, "leadAllowDuplicatesCheck")
+        self.allow_duplicates.setToolTip("Insert this lead even if its phone number is already in the "
+                                         "campaign. Off: the dialler refuses it as a duplicate.")
         send_row.addWidget(self.keep_values)
+        send_row.addWidget(self.allow_duplicates)
         send_row.addStretch(1)
         send_row.addWidget(self.send_button)
         left_layout.addLayout(send_row)
@@ -302,7 +308,7 @@ class LeadForm(QWidget):
         self.send_button.setEnabled(False)
         self._show_result("Sending\u2026", "#ffffff")
         try:
-            reply = await client.insert_lead(t, c, a, lead)
+            reply = await client.insert_lead(t, c, a, lead, allow_duplicates=self.allow_duplicates.isChecked())
         except Exception as exc:
             message, details = describe_exception(exc)
             log.warning("sending a lead failed: %s\n%s", message, details)

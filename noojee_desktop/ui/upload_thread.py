@@ -88,8 +88,9 @@ class UploadThread:
             self._loop.call_soon_threadsafe(fn, *args)
 
     # running ------------------------------------------------------------------------------
-    async def run(self, engine, retry: bool = False):
-        """Run ``engine.run()`` (or ``retry_failed()``) on the engine loop; await it from the GUI loop."""
+    async def run(self, engine, retry: bool = False, include_rejections: bool = False):
+        """Run ``engine.run()`` (or ``retry_failed(include_rejections)``) on the engine loop; await it
+        from the GUI loop."""
         loop = self._ensure()
         bridge = self._bridge
 
@@ -106,7 +107,7 @@ class UploadThread:
 
             ticker = asyncio.ensure_future(tick())
             try:
-                return await (engine.retry_failed() if retry else engine.run())
+                return await (engine.retry_failed(include_rejections) if retry else engine.run())
             finally:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
