@@ -99,7 +99,17 @@ done
 cold="$(python3 -c "print(f'{$mapped - $start:.2f}')")"
 echo "window mapped after ${cold} s: $(xdotool search --onlyvisible --name Noojee getwindowname | head -1)"
 
-sleep 4  # let it connect to its sandbox and fill the dropdowns
+sleep 3  # let it connect to its sandbox and load the templates
+# Choose a template, campaign and allocation as an agent would from the keyboard (the labels'
+# Alt shortcuts focus each dropdown; Down picks its first entry): the campaign and allocation
+# lists then load from the sandbox through the installed app, so the screenshot shows all three
+# dropdowns filled. A list with one entry is chosen by the app itself; Down then changes nothing.
+wid="$(xdotool search --onlyvisible --name Noojee | head -1)"
+xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid" || true
+for shortcut in alt+t alt+c alt+a; do
+    xdotool key "$shortcut" Down || true
+    sleep 1.5
+done
 mkdir -p docs/screenshots
 shot=docs/screenshots/installed-app.png
 import -window root "$shot"
