@@ -94,6 +94,30 @@ def test_ods_read(tmp_path):
     assert s.rows == [["Ann", "383218199"], ["Bob", "0412 345 678"]]
 
 
+def test_xls_from_old_excel_read_as_a_user_means_them(tmp_path):
+    xlwt = pytest.importorskip("xlwt")   # a test dependency: writes real Excel 97-2003 files
+    book = xlwt.Workbook()
+    hidden = book.add_sheet("Old")
+    hidden.write(0, 0, "ignored")
+    hidden.visibility = 1                # hidden: not the default sheet
+    sheet = book.add_sheet("Leads")
+    when = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    for c, v in enumerate(["Name", "FirstPhone", "njCallBackDate", "njPriority"]):
+        sheet.write(0, c, v)
+    sheet.write(1, 0, "Ann Lee")
+    sheet.write(1, 1, 383218199)         # a phone Excel stored as a number
+    sheet.write(1, 2, dt.datetime(2025, 3, 4, 9, 30), when)
+    sheet.write(1, 3, 5)
+    sheet.write(2, 0, "Bob")
+    sheet.write(2, 1, "0412 345 678")
+    path = tmp_path / "leads.xls"
+    book.save(str(path))
+    s = read_sheet(path)
+    assert s.sheet_names == ["Leads"] and s.sheet_name == "Leads"   # hidden sheets are not offered
+    assert s.headers == ["Name", "FirstPhone", "njCallBackDate", "njPriority"]
+    assert s.rows == [["Ann Lee", "383218199", "2025/03/04 09:30", "5"], ["Bob", "0412 345 678", "", ""]]
+
+
 # --- CSV as Excel writes it -----------------------------------------------------------
 
 ROWS = 'Name,FirstPhone,Note\r\nZoë Müller,0383218199,"line one\r\nline two"\r\n"Smith, J",0412345678,café\r\n'
