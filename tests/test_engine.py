@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-import pytest
 
 from noojee_desktop.core import journal as jr
 from noojee_desktop.core.api import AuthError, ConnectFailed, ConnectionDropped, LeadReply, RequestTimeout

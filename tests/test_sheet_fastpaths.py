@@ -138,7 +138,6 @@ def test_lead_changes_stick_and_copies_stand_alone():
 
 def test_workbook_cells_read_column_by_column_as_cell_by_cell(make_xlsx):
     """Repeated values, unique values, numbers, dates, booleans and mixed columns."""
-    rnd = random.Random(7)
     cities = ["Melbourne", " Sydney ", "Perth", "Hobart"]
     data = [["Name", "City", "PostCode", "Phone", "Score", "When", "Mixed", "Flag"]]
     for i in range(300):

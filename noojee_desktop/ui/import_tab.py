@@ -30,7 +30,7 @@ from noojee_desktop.ui.symbols import symbol
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
-from noojee_desktop.ui.import_model import FIXED, ImportModel, prepare_rows
+from noojee_desktop.ui.import_model import ImportModel, prepare_rows
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.upload_thread import UploadThread, gui_painting
