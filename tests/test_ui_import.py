@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
+from ui_helpers import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -33,12 +34,6 @@ def lead_file(tmp_path):
         for name, phone in GOOD[4:]:
             w.writerow([name, "Geelong", phone])
     return path
-
-
-def pick(qtbot, window, key, text):
-    box = window.findChild(QComboBox, f"{key}Combo")
-    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
-    box.setCurrentIndex(box.findText(text))
 
 
 @pytest.fixture

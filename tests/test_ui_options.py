@@ -8,9 +8,10 @@ from collections import Counter
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QMessageBox, QPushButton
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
+from ui_helpers import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -26,12 +27,6 @@ def write_csv(path, rows):
         for name, phone in rows:
             w.writerow([name, "Melbourne", phone])
     return path
-
-
-def pick(qtbot, window, key, text):
-    box = window.findChild(QComboBox, f"{key}Combo")
-    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
-    box.setCurrentIndex(box.findText(text))
 
 
 def open_window(qtbot, make_window, server_arg, *files, rows=None):

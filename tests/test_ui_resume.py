@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
+from ui_helpers import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -36,12 +37,6 @@ def lead_file(tmp_path):
         for i, name in enumerate(NAMES):
             w.writerow([name, "Melbourne", phone(i)])
     return path
-
-
-def pick(qtbot, window, key, text):
-    box = window.findChild(QComboBox, f"{key}Combo")
-    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
-    box.setCurrentIndex(box.findText(text))
 
 
 def open_window(qtbot, make_window, server, *files):

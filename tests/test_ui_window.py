@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from noojee_desktop.core.codes import Category
+from ui_helpers import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -19,16 +20,10 @@ def combo(window, name) -> QComboBox:
     return found
 
 
-def choose(qtbot, window, key: str, text: str) -> None:
-    box = combo(window, f"{key}Combo")
-    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
-    box.setCurrentIndex(box.findText(text))
-
-
 def pick_solar(qtbot, window) -> None:
-    choose(qtbot, window, "template", "Solar Leads")
-    choose(qtbot, window, "campaign", "Solar VIC")
-    choose(qtbot, window, "allocation", "VIC Week 1")
+    pick(qtbot, window, "template", "Solar Leads")
+    pick(qtbot, window, "campaign", "Solar VIC")
+    pick(qtbot, window, "allocation", "VIC Week 1")
     assert window.chooser.current_ids() == (1, 11, 111)
 
 
@@ -42,7 +37,7 @@ def test_preset_connection_fills_the_cascade_without_a_dialog(qtbot, connected, 
     window = connected
     pick_solar(qtbot, window)
     # campaigns follow the template: another template shows its own campaigns
-    choose(qtbot, window, "template", "Insurance Renewals")
+    pick(qtbot, window, "template", "Insurance Renewals")
     qtbot.waitUntil(lambda: combo(window, "campaignCombo").findText("Home Insurance 2025") >= 0, timeout=5000)
     assert combo(window, "campaignCombo").findText("Solar VIC") < 0
     assert combo(window, "allocationCombo").currentData() is None

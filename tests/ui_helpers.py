@@ -1,0 +1,11 @@
+"""Small steps the GUI tests share."""
+
+from PySide6.QtWidgets import QComboBox
+
+
+def pick(qtbot, window, key: str, text: str) -> None:
+    """Choose ``text`` in the template/campaign/allocation dropdown once it has loaded it."""
+    box = window.findChild(QComboBox, f"{key}Combo")
+    assert box is not None, f"{key}Combo"
+    qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
+    box.setCurrentIndex(box.findText(text))
