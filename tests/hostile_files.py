@@ -12,6 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from noojee_desktop.core.sheet.reader import _col_letter as _col   # the A, B, ..., AA naming
+
 _CT = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -47,13 +49,6 @@ _SHEET_HEAD = (
 )
 
 
-def _col(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def write_raw_xlsx(path: Path, rows, *, dimension: str | None = None) -> Path:
