@@ -91,7 +91,9 @@ def main(argv=None) -> int:
         print(f"{done:>7} {rss:>9} {traced // 1024:>11}")
     if len(samples) >= 4:
         half = len(samples) // 2
-        (d0, r0, t0), (d1, r1, t1) = samples[half - 1], samples[-1]
+        # From the first sample AFTER the tracemalloc snapshot taken at n/2: the snapshot itself
+        # costs tens of MB of RSS, which would otherwise read as growth per lead.
+        (d0, r0, t0), (d1, r1, t1) = samples[half], samples[-1]
         per_lead_rss = (r1 - r0) * 1024 / (d1 - d0)
         per_lead_traced = (t1 - t0) / (d1 - d0)
         print(f"growth per lead from {d0} to {d1} leads: RSS {per_lead_rss:.1f} B/lead, "
