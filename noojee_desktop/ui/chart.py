@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from noojee_desktop.ui.symbols import symbol
+from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.core.codes import Category
 
 ORDER = [Category.INSERTED, Category.DUPLICATE, Category.DNC, Category.REJECTED, Category.DATA_ERROR,
@@ -60,7 +60,7 @@ class ResultChart(QWidget):
             painter.setPen(self.palette().color(self.foregroundRole()))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No rows yet")
             return
-        label_w = max(fm.horizontalAdvance(f"{symbol(c)} {c.label}") for c, _ in rows) + 12
+        label_w = max(fm.horizontalAdvance(result_text(c)) for c, _ in rows) + 12
         count_w = max(fm.horizontalAdvance(f"{n:,}") for _, n in rows) + 10
         bar_space = max(20, self.width() - label_w - count_w - 8)
         top_n = max(n for _, n in rows)
@@ -69,7 +69,7 @@ class ResultChart(QWidget):
             y = 4 + i * line
             painter.setPen(text_pen)
             painter.drawText(QRectF(4, y, label_w, line - 4), Qt.AlignmentFlag.AlignVCenter,
-                             f"{symbol(cat)} {cat.label}")
+                             result_text(cat))
             w = max(2.0, bar_space * n / top_n)
             colour = QColor(cat.colour)
             painter.setPen(QPen(colour.darker(160), 1))

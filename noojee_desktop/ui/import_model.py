@@ -28,7 +28,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
-from noojee_desktop.ui.symbols import symbol
+from noojee_desktop.ui.symbols import result_text
 
 ROW, RESULT, CODE, MESSAGE = range(4)
 FIXED_HEADERS = ["Row", "Result", "Code", "Message"]
@@ -427,7 +427,7 @@ class ImportModel(QAbstractTableModel):
             return self.v.row_labels[r]
         if c == RESULT:
             cat = self.category(r)
-            return f"{symbol(cat)} {cat.label}"
+            return result_text(cat)
         if c == CODE:
             o = self.outcomes[r]
             return "" if o is None or o.code is None else str(o.code)
@@ -441,7 +441,7 @@ class ImportModel(QAbstractTableModel):
         o = self.outcomes[r]
         if o is None:
             return self.category(r).label
-        parts = [f"{symbol(o.category)} {o.category.label}"]
+        parts = [result_text(o.category)]
         if o.code is not None:
             parts.append(f"code {o.code}")
         if o.attempts:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from noojee_desktop.ui.symbols import symbol
+from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
@@ -70,7 +70,7 @@ def result_filters() -> list[tuple[str, set[Category] | None]]:
         ("All rows", None),
         ("Failed or not sent", set(FAILED_CATEGORIES) | {Category.PENDING}),
         ("Rejected (duplicate, DNC, other)", set(REJECTION_CATEGORIES)),
-    ] + [(f"{symbol(c)} {c.label}", {c}) for c in Category]
+    ] + [(result_text(c), {c}) for c in Category]
 
 
 def _fmt_duration(seconds: float) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtGui import QColor
 
-from noojee_desktop.ui.symbols import symbol
+from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.errors import describe_exception
 from noojee_desktop.ui.tasks import TaskSet
@@ -313,14 +313,14 @@ class LeadForm(QWidget):
             message, details = describe_exception(exc)
             log.warning("sending a lead failed: %s\n%s", message, details)
             category = Category.UNCERTAIN if getattr(exc, "may_have_landed", False) else Category.SERVER_ERROR
-            self._show_result(f"{symbol(category)} {category.label}: {message}", category.colour)
-            self._add_history(lead, f"{symbol(category)} {category.label}", category.colour)
+            self._show_result(f"{result_text(category)}: {message}", category.colour)
+            self._add_history(lead, result_text(category), category.colour)
         else:
             cat = reply.info.category
             code = "" if reply.code is None else f" (code {reply.code}"
             code += f", {reply.message})" if code and reply.message else (")" if code else "")
-            self._show_result(f"{symbol(cat)} {cat.label}{code}\n{reply.info.meaning}", cat.colour)
-            self._add_history(lead, f"{symbol(cat)} {cat.label}", cat.colour)
+            self._show_result(f"{result_text(cat)}{code}\n{reply.info.meaning}", cat.colour)
+            self._add_history(lead, result_text(cat), cat.colour)
             if reply.ok and not self.keep_values.isChecked():
                 self.clear()
             self.leadSent.emit(reply)
