@@ -111,15 +111,11 @@ class ImportTab(QWidget):
         self.tasks = TaskSet()
         self._client = None
         self._ids: tuple[int | None, int | None, int | None] = (None, None, None)
-        self._template_name = ""
         self._job = None              # the background read/validate job
         self._load_path: Path | None = None
         self.engine = None
         self.uploading = False
         self._pending: list = []
-        self._upload_total = 0
-        self._upload_done = 0
-        self._started = 0.0
         self._last_summary = None
         self._engine_done = None      # the last finished engine: "Retry failed rows" uses it
         self._upload_mapping = None   # the mapping the last upload's leads were built with
@@ -362,8 +358,6 @@ class ImportTab(QWidget):
     def set_ids(self, template, campaign, allocation) -> None:
         old_template = self._ids[0]
         self._ids = (template, campaign, allocation)
-        if self._window is not None:
-            self._template_name = self._window.chooser.current_names()[0]
         if template != old_template and self.model.sheet is not None and not self.uploading:
             self._remap(self.store.suggest(template, self.model.sheet.headers) if template is not None
                         else self._auto_mapping(self.model.sheet.headers))
@@ -373,7 +367,7 @@ class ImportTab(QWidget):
         self.sample_bar.show()
         self.sample_button.clicked.connect(lambda: self.load(path))
 
-    def template_fields(self, template_id: int, template_name: str = "") -> tuple[list[str], set[str]]:
+    def template_fields(self, template_id: int) -> tuple[list[str], set[str]]:
         from noojee_desktop.ui.main_window import DEFAULT_FIELDS, DEFAULT_PHONES
 
         tf = self.store.get(template_id)
@@ -381,8 +375,7 @@ class ImportTab(QWidget):
             return list(tf.fields), set(tf.phone_fields)
         return list(DEFAULT_FIELDS), set(DEFAULT_PHONES)
 
-    def save_template_fields(self, template_id: int, template_name: str, fields: list[str],
-                             phones: set[str]) -> None:
+    def save_template_fields(self, template_id: int, fields: list[str], phones: set[str]) -> None:
         self.store.remember(template_id, fields, phones)
 
     # opening -----------------------------------------------------------------------------
@@ -1019,12 +1012,10 @@ class ImportTab(QWidget):
             engine = self._engine_done if retry else self._make_engine(resume_job_id)
             if retry:
                 self.model.reset_outcomes(retry_rows)
-            elif resume_job_id is not None:
-                pass                      # the engine reports the rows finished before
+            # (a resumed job: the engine reports the rows finished before)
             self._upload_mapping = self.model.mapping
             self.engine = engine
             self._progress = None
-            self._started = time.monotonic()
             total = len(self.model.prepared)
             self.progress.setRange(0, total)
             self.progress.setValue(0)

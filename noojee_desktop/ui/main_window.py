@@ -258,7 +258,6 @@ class MainWindow(QMainWindow):
         self.lead_form.set_ids(template, campaign, allocation)
         self.import_tab.set_ids(template, campaign, allocation)
         if self.client is not None:
-            names = self.chooser.current_names()
             combo = self.chooser.combo("template")
             if combo.isEnabled() or combo.count():
                 count = combo.count() - 1 if combo.isEnabled() else 0
@@ -267,14 +266,14 @@ class MainWindow(QMainWindow):
                     else self.chooser._levels["template"].status.text() or "Connecting\u2026",
                     ok=True if combo.isEnabled() else None)
             if template is not None:
-                fields, phones = self.import_tab.template_fields(template, names[0])
+                fields, phones = self.import_tab.template_fields(template)
                 self.lead_form.set_fields(fields, phones)
 
     @Slot(list, set)
     def _fields_edited(self, fields: list, phones: set) -> None:
         template = self.chooser.current_ids()[0]
         if template is not None:
-            self.import_tab.save_template_fields(template, self.chooser.current_names()[0], fields, phones)
+            self.import_tab.save_template_fields(template, fields, phones)
 
     # closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
