@@ -514,10 +514,12 @@ class NoojeeClient:
         return f"{self.base_url}/{method}?{query}"
 
     async def _send(
-        self, verb: str, method: str, params: dict[str, Any], body: bytes | None
+        self, verb: str, method: str, params: dict[str, Any], body: bytes | None, shown: str
     ) -> tuple[httpx.Response, float]:
-        """One HTTP exchange; httpx failures become ApiErrors (never chained: they hold the key)."""
-        shown = self._masked_url(method, params)
+        """One HTTP exchange; httpx failures become ApiErrors (never chained: they hold the key).
+
+        ``shown`` is the caller's masked URL for the same call (for the log and the error).
+        """
         url = f"{self.base_url}/{method}"
         query = list(params.items()) + [("apiKey", self._api_key)]
         headers = {"Content-Type": "application/json"} if body is not None else None
@@ -638,12 +640,12 @@ class NoojeeClient:
         except ValueError:
             return ""
 
-    def _not_envelope_error(self, response: httpx.Response, shown: str) -> ApiError | None:
-        """The error for a non-envelope reply that means the whole connection is wrong, else None."""
+    def _not_envelope_error(self, response: httpx.Response, what: str, details: str) -> ApiError | None:
+        """The error for a non-envelope reply that means the whole connection is wrong, else None.
+
+        ``what`` is the reply's :func:`_describe_body`, ``details`` the log line made from it.
+        """
         status = response.status_code
-        ctype = response.headers.get("content-type", "")
-        what = _describe_body(response.content, ctype)
-        details = f"{shown} -> HTTP {status}: {what}"
         host = self._netloc
         if status in (401, 403):
             return AuthError(
@@ -673,9 +675,17 @@ class NoojeeClient:
             )
         return None
 
+    def _refused_with_envelope(self, status: int, env: dict[str, Any], shown: str) -> AuthError:
+        """401/403 that still came as the Noojee envelope (lists and lead calls alike)."""
+        return AuthError(
+            f"The dialler at {self._netloc} refused access (HTTP {status}, '{env['message']}'): the API key "
+            "is wrong or this workstation's IP address is not whitelisted.",
+            details=f"{shown} -> HTTP {status} code {env['code']}", http_status=status,
+        )
+
     async def _list(self, method: str, params: dict[str, Any], what: str) -> list[Entity]:
         shown = self._masked_url(method, params)
-        response, elapsed = await self._send("GET", method, params, None)
+        response, elapsed = await self._send("GET", method, params, None, shown)
         status = response.status_code
         env = _parse_envelope(response.content)
         log.info(
@@ -684,12 +694,11 @@ class NoojeeClient:
         )
         host = self._netloc
         if env is None:
-            error = self._not_envelope_error(response, shown)
+            body_desc = _describe_body(response.content, response.headers.get("content-type", ""))
+            details = f"{shown} -> HTTP {status}: {body_desc}"
+            error = self._not_envelope_error(response, body_desc, details)
             if error is not None:
                 raise error
-            ctype = response.headers.get("content-type", "")
-            body_desc = _describe_body(response.content, ctype)
-            details = f"{shown} -> HTTP {status}: {body_desc}"
             if status >= 500:
                 raise ListError(
                     f"The dialler at {host} had a problem and did not send the {what} (HTTP {status}, {body_desc}).",
@@ -707,13 +716,9 @@ class NoojeeClient:
                 hint="Try again; if it persists, check the server address.",
                 details=details, http_status=status, retryable=True,
             )
-        code, message = env["code"], env["message"]
         if status in (401, 403):
-            raise AuthError(
-                f"The dialler at {host} refused access (HTTP {status}, '{message}'): the API key is wrong or "
-                "this workstation's IP address is not whitelisted.",
-                details=f"{shown} -> HTTP {status} code {code}", http_status=status,
-            )
+            raise self._refused_with_envelope(status, env, shown)
+        code, message = env["code"], env["message"]
         if code != 0:
             raise ListError(
                 f"The dialler could not list the {what}: it answered code {code} ('{message}').",
@@ -750,27 +755,23 @@ class NoojeeClient:
     async def _lead_call(self, method: str, params: dict[str, Any], lead: dict[str, str]) -> LeadReply:
         shown = self._masked_url(method, params)
         body = json.dumps(lead, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        response, elapsed = await self._send("POST", method, params, body)
+        response, elapsed = await self._send("POST", method, params, body, shown)
         status = response.status_code
         env = _parse_envelope(response.content)
-        if env is not None and status not in (401, 403):
-            code, message = env["code"], env["message"]
-            reply = LeadReply(code, message, status, lookup(code, message, status), elapsed)
-        elif env is not None:
-            raise AuthError(
-                f"The dialler at {self._netloc} refused access (HTTP {status}, '{env['message']}'): the API key "
-                "is wrong or this workstation's IP address is not whitelisted.",
-                details=f"{shown} -> HTTP {status} code {env['code']}", http_status=status,
-            )
-        else:
-            error = self._not_envelope_error(response, shown)
+        if env is None:
+            what = _describe_body(response.content, response.headers.get("content-type", ""))
+            error = self._not_envelope_error(response, what, f"{shown} -> HTTP {status}: {what}")
             if error is not None:
                 log.info("POST %s -> HTTP %s (not a Noojee reply) in %.3f s", shown, status, elapsed)
                 raise error
-            what = _describe_body(response.content, response.headers.get("content-type", ""))
             reply = LeadReply(
                 None, f"HTTP {status}: {what}", status, categorise_http_failure(status), elapsed,
             )
+        elif status in (401, 403):
+            raise self._refused_with_envelope(status, env, shown)
+        else:
+            code, message = env["code"], env["message"]
+            reply = LeadReply(code, message, status, lookup(code, message, status), elapsed)
         log.info(
             "POST %s -> HTTP %s code %s in %.3f s", shown, status,
             "none" if reply.code is None else reply.code, elapsed,
