@@ -65,6 +65,13 @@ def save_option(key: str, on: bool) -> None:
     s.setValue(key, "true" if on else "false")
     s.sync()
 
+
+def journaled_options(settings: dict) -> dict[str, bool]:
+    """The upload options a journal job was started with (jobs from before the options: both off)."""
+    return {"allow_duplicates": bool(settings.get("allow_duplicates", False)),
+            "generate_external_ids": bool(settings.get("generate_external_ids", False))}
+
+
 def result_filters() -> list[tuple[str, set[Category] | None]]:
     return [
         ("All rows", None),
@@ -773,8 +780,7 @@ class ImportTab(QWidget):
 
     async def _resume_with_options(self, job) -> None:
         """Resume ``job`` with the options it was journaled with; the table is checked with them first."""
-        self.set_upload_options(bool(job.settings.get("allow_duplicates", False)),
-                                bool(job.settings.get("generate_external_ids", False)))
+        self.set_upload_options(**journaled_options(job.settings))
         await self._until(lambda: self._job is None, 20.0)
         await self.upload(resume_job_id=job.id)
 
@@ -852,8 +858,7 @@ class ImportTab(QWidget):
                                  f"connected to {server_id(self._server())}. Connect to {job.server} to resume it.")
             return
         # the upload continues with the options it was journaled with (and the file is checked with them)
-        self.set_upload_options(bool(job.settings.get("allow_duplicates", False)),
-                                bool(job.settings.get("generate_external_ids", False)))
+        self.set_upload_options(**journaled_options(job.settings))
         self.resume_interrupted_button.setEnabled(False)
         self.discard_interrupted_button.setEnabled(False)
         self.resume_label.setStyleSheet("")
@@ -890,9 +895,7 @@ class ImportTab(QWidget):
             # a resumed job goes where it went before, with its own settings, whatever is picked now
             job = JobSpec(server=server, template=record.template, campaign=record.campaign,
                           allocation=record.allocation, file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                          allow_duplicates=bool(record.settings.get("allow_duplicates", False)),
-                          generate_external_ids=bool(record.settings.get("generate_external_ids", False)),
-                          resume_job_id=resume_job_id)
+                          resume_job_id=resume_job_id, **journaled_options(record.settings))
         else:
             t, c, a = self._ids
             names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
