@@ -245,6 +245,24 @@ def test_update_rules(sandbox):
     assert lead["updates"] == 2
 
 
+def test_duplicate_checks_follow_updates_and_reset(sandbox):
+    """A phone an update replaced is free again; the new one is taken; a reset forgets both."""
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218100", "njExternalLeadId": "A"}))[1] == 0
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218100"}, allowDuplicates="true"))[1] == 0
+    assert code_of(update(sandbox, {"njExternalLeadId": "A", "njDisposition": "Sale",
+                                    "FirstPhone": "0383218111"}))[1] == 0
+    # the second lead still has the old phone
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218100"}))[1] == 105
+    assert code_of(insert(sandbox, {"SecondPhone": "03 8321 8111"}))[1] == 105
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218122", "njExternalLeadId": "A"}))[1] == 112
+    sandbox.reset()
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218111", "njExternalLeadId": "A"}))[1] == 0
+    assert code_of(update(sandbox, {"njExternalLeadId": "A", "njDisposition": "Sale",
+                                    "FirstPhone": "0383218100"}))[1] == 0
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218111"}))[1] == 0
+    assert len(sandbox.leads(11)) == 2
+
+
 def test_update_ids_checked_first(sandbox):
     assert code_of(update(sandbox, {"njExternalLeadId": "X"}, {"fTemplateId": 1, "fCampaignId": 11}))[1] == 115
 

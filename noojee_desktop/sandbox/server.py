@@ -181,6 +181,10 @@ class SandboxServer:
     def _reset_state(self) -> None:
         with self._lock:
             self._leads: list[dict] = []
+            # per campaign: external id -> lead, and phone -> how many of its leads have it
+            # (an insert checks these instead of walking every stored lead)
+            self._by_ext: dict[int, dict[str, dict]] = {}
+            self._phone_counts: dict[int, dict[str, int]] = {}
             self._log: list[dict] = []
             self._active = 0
             self._peak = 0
@@ -634,19 +638,18 @@ class SandboxServer:
                 raise _Reply(102)
             self._check_common(body)
             ext = body.get("njExternalLeadId", "").strip()
-            in_campaign = [r for r in self._leads if r["campaign_id"] == cid]
-            if ext and any(r["external_id"] == ext for r in in_campaign):
+            if ext and ext in self._by_ext.get(cid, ()):
                 raise _Reply(112)
             if any(p in self._dnc for p in phones):
                 raise _Reply(104)
             allow = request.query.get("allowDuplicates", "").lower() == "true"
             if not allow:
-                for r in in_campaign:
-                    if set(phones) & set(r["phones"]):
-                        raise _Reply(105)
+                known = self._phone_counts.get(cid, {})
+                if any(p in known for p in phones):
+                    raise _Reply(105)
         except _Reply as r:
             return r
-        self._leads.append({
+        lead = {
             "template_id": tid,
             "campaign_id": cid,
             "allocation_id": aid,
@@ -656,15 +659,29 @@ class SandboxServer:
             "phones": phones,
             "updates": 0,
             "inserted_at": time.time(),
-        })
+        }
+        self._leads.append(lead)
+        if ext:
+            self._by_ext.setdefault(cid, {})[ext] = lead
+        self._count_phones(cid, phones, 1)
         return _Reply(0)
+
+    def _count_phones(self, cid: int, phones: list[str], step: int) -> None:
+        """Add (``step`` 1) or remove (-1) one lead's phones in its campaign's phone counts."""
+        counts = self._phone_counts.setdefault(cid, {})
+        for p in set(phones):
+            n = counts.get(p, 0) + step
+            if n:
+                counts[p] = n
+            else:
+                del counts[p]
 
     def _apply_update(self, request: web.Request, body: dict[str, str]) -> _Reply:
         """Update rules. Called with the state lock held."""
         try:
             tid, cid, aid = self._check_ids(request)
             ext = (body.get("njExternalLeadId") or request.query.get("njExternalLeadId") or "").strip()
-            lead = next((r for r in self._leads if r["campaign_id"] == cid and ext and r["external_id"] == ext), None)
+            lead = self._by_ext.get(cid, {}).get(ext) if ext else None
             if lead is None:
                 raise _Reply(101)
             template = self._templates[tid]
@@ -685,8 +702,10 @@ class SandboxServer:
             lead["lead"][key] = value
         if not _is_no_change(disp):
             lead["disposition"] = disp
+        self._count_phones(cid, lead["phones"], -1)
         lead["phones"] = [_norm_phone(lead["lead"][f]) for f in template["phone_fields"]
                           if lead["lead"].get(f, "").strip()]
+        self._count_phones(cid, lead["phones"], 1)
         lead["updates"] += 1
         return _Reply(0)
 
