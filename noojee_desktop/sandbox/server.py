@@ -59,6 +59,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from noojee_desktop.core.codes import CODES
+from noojee_desktop.core.secrets import mask
 from noojee_desktop.sandbox.data import check_data, default_data
 
 log = logging.getLogger("noojee_desktop.sandbox")
@@ -68,7 +69,6 @@ NO_CHANGE = "<no change>"
 SYSTEM_FIELDS = ("njExternalLeadId", "njCallBackDate", "njPriority", "njContactHours", "njDisposition")
 _CALLBACK_RE = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}$")
 _ENTRY: contextvars.ContextVar[dict] = contextvars.ContextVar("sandbox_log_entry")
-_KEY_RE = re.compile(r"(?i)(apiKey=)[^&\s\"'<>#]*")
 
 #: Codes the sandbox itself can produce, with the message as the server spells it.
 MESSAGES: dict[int, str] = {code: info.name for code, info in CODES.items()}
@@ -82,11 +82,6 @@ def http_status_for(code: int) -> int:
     if code == 103:
         return 500
     return 400
-
-
-def mask_key(text: str) -> str:
-    """``text`` with any ``apiKey=`` value replaced by ``***``."""
-    return _KEY_RE.sub(r"\1***", text)
 
 
 @dataclass
@@ -124,7 +119,7 @@ class _MaskingAccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %.3fs',
             request.remote,
             request.method,
-            mask_key(request.path_qs),
+            mask(request.path_qs),
             response.status,
             time,
         )
