@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 FILE_FILTER = "Lead lists (*.xlsx *.xlsm *.xls *.xlsb *.ods *.csv *.txt);;All files (*)"
 FLUSH_MS = 100
 
-# upload options remembered across sessions (QSettings keys; ui/settings.py has no accessor for them)
+# upload options remembered across sessions (AppSettings.flag keys)
 OPT_ALLOW_DUPLICATES = "import/allow_duplicates"
 OPT_GENERATE_IDS = "import/generate_external_ids"
 SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the row's content "
@@ -50,20 +50,6 @@ SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the 
                 "again safely: the dialler recognises it instead of inserting it twice.")
 SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
                  "reply was lost cannot be retried automatically (it might be inserted twice).")
-
-
-def load_option(key: str) -> bool:
-    from noojee_desktop.ui.settings import qsettings
-
-    return str(qsettings().value(key, "false")).lower() == "true"
-
-
-def save_option(key: str, on: bool) -> None:
-    from noojee_desktop.ui.settings import qsettings
-
-    s = qsettings()
-    s.setValue(key, "true" if on else "false")
-    s.sync()
 
 
 def journaled_options(settings: dict) -> dict[str, bool]:
@@ -298,8 +284,8 @@ class ImportTab(QWidget):
         self.safe_ids_note = QLabel("recommended with duplicates allowed")
         name(self.safe_ids_note, "safeIdsNote")
         self.safe_ids_note.setStyleSheet("color: #8a5a00; font-style: italic;")
-        self.allow_dup_check.setChecked(load_option(OPT_ALLOW_DUPLICATES))
-        self.safe_ids_check.setChecked(load_option(OPT_GENERATE_IDS))
+        self.allow_dup_check.setChecked(self._settings.flag(OPT_ALLOW_DUPLICATES))
+        self.safe_ids_check.setChecked(self._settings.flag(OPT_GENERATE_IDS))
         self.allow_dup_check.toggled.connect(self._allow_dup_toggled)
         self.safe_ids_check.toggled.connect(self._safe_ids_toggled)
         options.addWidget(self.allow_dup_check)
@@ -592,14 +578,14 @@ class ImportTab(QWidget):
     # upload options ---------------------------------------------------------------------
     @Slot(bool)
     def _allow_dup_toggled(self, on: bool) -> None:
-        save_option(OPT_ALLOW_DUPLICATES, on)
+        self._settings.set_flag(OPT_ALLOW_DUPLICATES, on)
         self._options_hint()
         if self._job is None:        # (a read or check running now re-checks when it ends)
             self._recheck_if_options_changed()
 
     @Slot(bool)
     def _safe_ids_toggled(self, on: bool) -> None:
-        save_option(OPT_GENERATE_IDS, on)
+        self._settings.set_flag(OPT_GENERATE_IDS, on)
         self._options_hint()
 
     def _options_hint(self) -> None:

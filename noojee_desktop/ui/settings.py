@@ -72,13 +72,13 @@ class AppSettings:
         files = [p for p in self.recent_files() if p != path]
         self._s.setValue("import/recent", [path, *files][:MAX_RECENT])
 
-    # single lead form ---------------------------------------------------------------
-    @property
-    def keep_values(self) -> bool:
-        return str(self._s.value("lead/keep_values", "false")).lower() == "true"
+    # on/off options (the import tab's upload options) ---------------------------------
+    def flag(self, key: str) -> bool:
+        return str(self._s.value(key, "false")).lower() == "true"
 
-    def set_keep_values(self, keep: bool) -> None:
-        self._s.setValue("lead/keep_values", "true" if keep else "false")
+    def set_flag(self, key: str, on: bool) -> None:
+        self._s.setValue(key, "true" if on else "false")
+        self._s.sync()
 
     def sync(self) -> None:
         self._s.sync()
