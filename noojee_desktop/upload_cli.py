@@ -27,6 +27,7 @@ from typing import Sequence
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.credentials import load_key, server_host
+from noojee_desktop.core.secrets import install_log_masking, register_key
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
 ENV_KEY = "NOOJEE_API_KEY"
@@ -166,6 +167,7 @@ def _print_validation(rows) -> None:
 def _get_key(server: str) -> str:
     key = os.environ.get(ENV_KEY, "").strip()
     if key:
+        register_key(key)
         return key
     key = load_key(server)
     if not key:
@@ -200,6 +202,25 @@ async def _resolve(client, kind: str, value: str, fetch) -> tuple[int, str]:
     if len(exact) > 1:
         raise UsageError(f"More than one {kind} is called '{value}': use its id. The {kind}s are: {names}.")
     raise UsageError(f"There is no {kind} called '{value}'. The {kind}s are: {names}.")
+
+
+async def _resolve_choice(client, args) -> tuple[tuple[int, str], tuple[int, str], tuple[int, str]]:
+    """--template, --campaign and --allocation as (id, name) each. A refused key or a dialler
+    that cannot be reached is a ServerError (exit 3); any other answer a UsageError (exit 2)."""
+    from noojee_desktop.core.api import ApiError, AuthError
+
+    try:
+        template = await _resolve(client, "template", args.template, client.list_templates)
+        campaign = await _resolve(client, "campaign", args.campaign, lambda: client.list_campaigns(template[0]))
+        allocation = await _resolve(client, "allocation", args.allocation,
+                                    lambda: client.list_allocations(campaign[0]))
+    except AuthError as e:
+        raise ServerError(str(e)) from None
+    except ApiError as e:
+        if e.retryable:
+            raise ServerError(str(e)) from None
+        raise UsageError(str(e)) from None
+    return template, campaign, allocation
 
 
 class _ProgressPrinter:
@@ -268,13 +289,11 @@ def _write_results(args, sheet, outcomes) -> Path | None:
 
 
 async def _upload(args, sheet, rows, concurrency) -> int:
-    from noojee_desktop.core.api import ApiError, AuthError, NoojeeClient, Timeouts
+    from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
     from noojee_desktop.core.journal import Journal
-    from noojee_desktop.core.secrets import register_key
 
     key = _get_key(args.server)
-    register_key(key)
     timeouts = Timeouts(read=args.timeout)
     try:
         client = NoojeeClient(args.server, key, timeouts=timeouts, allow_insecure_http=args.insecure_http,
@@ -282,18 +301,7 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     except ApiError as e:
         raise UsageError(str(e)) from None
     async with client:
-        try:
-            template = await _resolve(client, "template", args.template, client.list_templates)
-            campaign = await _resolve(client, "campaign", args.campaign,
-                                      lambda: client.list_campaigns(template[0]))
-            allocation = await _resolve(client, "allocation", args.allocation,
-                                        lambda: client.list_allocations(campaign[0]))
-        except AuthError as e:
-            raise ServerError(str(e)) from None
-        except ApiError as e:
-            if e.retryable:
-                raise ServerError(str(e)) from None
-            raise UsageError(str(e)) from None
+        template, campaign, allocation = await _resolve_choice(client, args)
         journal = Journal()
         try:
             spec = JobSpec(server=client.base_url, template=template, campaign=campaign, allocation=allocation,
@@ -362,8 +370,6 @@ async def _upload(args, sheet, rows, concurrency) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from noojee_desktop.core.secrets import install_log_masking
-
     install_log_masking()
     parser = _parser()
     try:
@@ -407,23 +413,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _check_names(args) -> None:
-    from noojee_desktop.core.api import ApiError, AuthError, NoojeeClient
+    from noojee_desktop.core.api import ApiError, NoojeeClient
 
     key = _get_key(args.server)
-    from noojee_desktop.core.secrets import register_key
-
-    register_key(key)
     try:
-        async with NoojeeClient(args.server, key, allow_insecure_http=args.insecure_http) as client:
-            template = await _resolve(client, "template", args.template, client.list_templates)
-            campaign = await _resolve(client, "campaign", args.campaign, lambda: client.list_campaigns(template[0]))
-            await _resolve(client, "allocation", args.allocation, lambda: client.list_allocations(campaign[0]))
-    except AuthError as e:
-        raise ServerError(str(e)) from None
-    except ApiError as e:
-        if e.retryable:
-            raise ServerError(str(e)) from None
+        client = NoojeeClient(args.server, key, allow_insecure_http=args.insecure_http)
+    except ApiError as e:   # the address itself (never retryable)
         raise UsageError(str(e)) from None
+    async with client:
+        await _resolve_choice(client, args)
 
 
 if __name__ == "__main__":

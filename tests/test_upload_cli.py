@@ -120,6 +120,23 @@ def test_dry_run_needs_no_server_with_numeric_ids(lead_csv, tmp_path, capsys):
     assert not list(tmp_path.glob("ok - results*"))   # no results file unless asked
 
 
+def test_dry_run_with_names_checks_them_on_the_dialler_and_sends_nothing(sandbox, lead_csv, monkeypatch, capsys):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    names = ["--template", "Solar Leads", "--campaign", "Solar VIC", "--allocation", "VIC Week 1"]
+    assert main([str(lead_csv(3)), "--server", sandbox.url, *names, "--dry-run"]) == 0
+    assert "Dry run: nothing was sent." in capsys.readouterr().err
+    wrong = names[:5] + ["No Such Allocation"]
+    assert main([str(lead_csv(3)), "--server", sandbox.url, *wrong, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "There is no allocation called 'No Such Allocation'" in err and "Nothing was sent." in err
+    monkeypatch.setenv("NOOJEE_API_KEY", "wrong-key-123")
+    assert main([str(lead_csv(3)), "--server", sandbox.url, *names, "--dry-run"]) == 3
+    assert "key" in capsys.readouterr().err.lower()
+    assert main([str(lead_csv(3)), "--server", "http://dialler.example.com", *names, "--dry-run"]) == 2
+    assert "plain http" in capsys.readouterr().err
+    assert sandbox.leads() == []
+
+
 def _run_cli(args, env, **kw):
     return subprocess.Popen([sys.executable, "-m", "noojee_desktop", "upload", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
