@@ -207,14 +207,14 @@ def _check_zip(path: Path, name: str) -> None:
     names = {i.filename for i in infos}
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         raise SpreadsheetError(_PASSWORD_MSG)
-    if not any(n.startswith(("xl/", "content.xml")) or n == "content.xml" for n in names):
+    if not any(n.startswith(("xl/", "content.xml")) for n in names):
         raise SpreadsheetError(
             f"'{name}' is a zip file but not a spreadsheet. Open the list in Excel and save it "
             "as .xlsx or .csv, then load that file."
         )
 
 
-def _check_ole(path: Path, name: str, head: bytes) -> None:
+def _check_ole(path: Path, head: bytes) -> None:
     """An OLE compound file: an .xls, or an encrypted xlsx (which Excel stores this way)."""
     with open(path, "rb") as fh:
         # The directory of a small file sits near its start; an encrypted xlsx names its
@@ -227,7 +227,7 @@ def _check_ole(path: Path, name: str, head: bytes) -> None:
 def _sniff_kind(path: Path, name: str, suffix: str, head: bytes) -> str:
     """'workbook' or 'text', from the bytes (the name's suffix only breaks ties)."""
     if head.startswith(_OLE_MAGIC):
-        _check_ole(path, name, head)
+        _check_ole(path, head)
         if suffix in (".xls",):
             return "workbook"
         raise SpreadsheetError(
@@ -490,15 +490,15 @@ def _precheck_xlsx_dimension(path: Path, name: str) -> None:
     """Refuse an oversized xlsx sheet from its declared dimension before calamine loads it."""
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
-                    with zf.open(info) as fh:
-                        head = fh.read(4096)
-                    m = _DIMENSION_RE.search(head)
-                    if m and int(m.group(2)) - 1 > MAX_ROWS:
-                        # only refuse when this is the only sheet; otherwise another may be the list
-                        if sum(1 for i in zf.infolist() if i.filename.startswith("xl/worksheets/sheet")) == 1:
-                            raise _too_many_rows(name, int(m.group(2)) - 1)
+            # only refuse when this is the only sheet; otherwise another may be the list
+            sheets = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+            if len(sheets) != 1 or not sheets[0].filename.endswith(".xml"):
+                return
+            with zf.open(sheets[0]) as fh:
+                head = fh.read(4096)
+        m = _DIMENSION_RE.search(head)
+        if m and int(m.group(2)) - 1 > MAX_ROWS:
+            raise _too_many_rows(name, int(m.group(2)) - 1)
     except (zipfile.BadZipFile, OSError, KeyError, EOFError, zlib.error):
         return  # calamine reports a damaged file in its own words
 
