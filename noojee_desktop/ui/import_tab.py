@@ -75,6 +75,18 @@ def _fmt_duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+def _banner(object_name: str, background: str, border: str) -> tuple[QFrame, QHBoxLayout]:
+    """A hidden coloured bar across the tab (the sandbox offer, the interrupted-upload offer)."""
+    bar = QFrame()
+    name(bar, object_name)
+    bar.setStyleSheet(f"#{object_name} {{ background: {background}; border: 1px solid {border};"
+                      " border-radius: 4px; }")
+    row = QHBoxLayout(bar)
+    row.setContentsMargins(8, 4, 8, 4)
+    bar.hide()
+    return bar, row
+
+
 class _ImportTable(QTableView):
     """The import table; empty, it says what to do instead of showing a blank grid."""
 
@@ -120,26 +132,15 @@ class ImportTab(QWidget):
 
         layout = QVBoxLayout(self)
         # sandbox offer ------------------------------------------------------------------
-        self.sample_bar = QFrame()
-        name(self.sample_bar, "sampleBar")
-        self.sample_bar.setStyleSheet("#sampleBar { background: #fff0e0; border: 1px solid #e66100;"
-                                      " border-radius: 4px; }")
-        sb = QHBoxLayout(self.sample_bar)
-        sb.setContentsMargins(8, 4, 8, 4)
+        self.sample_bar, sb = _banner("sampleBar", "#fff0e0", "#e66100")
         sb.addWidget(QLabel("Sandbox: try it with the sample lead file."), 1)
         self.sample_button = QPushButton("Open sample leads")
         name(self.sample_button, "openSampleButton")
         sb.addWidget(self.sample_button)
-        self.sample_bar.hide()
         layout.addWidget(self.sample_bar)
 
         # interrupted upload (journal) -----------------------------------------------------
-        self.resume_bar = QFrame()
-        name(self.resume_bar, "resumeBar")
-        self.resume_bar.setStyleSheet("#resumeBar { background: #e8f1fb; border: 1px solid #3d7cc9;"
-                                      " border-radius: 4px; }")
-        rb = QHBoxLayout(self.resume_bar)
-        rb.setContentsMargins(8, 4, 8, 4)
+        self.resume_bar, rb = _banner("resumeBar", "#e8f1fb", "#3d7cc9")
         texts = QVBoxLayout()
         texts.setSpacing(2)
         self.resume_title = QLabel("A previous upload was interrupted: resume?")
@@ -164,7 +165,6 @@ class ImportTab(QWidget):
         self.discard_interrupted_button.clicked.connect(self.discard_interrupted)
         rb.addWidget(self.resume_interrupted_button)
         rb.addWidget(self.discard_interrupted_button)
-        self.resume_bar.hide()
         self._interrupted = None      # the JobRecord the banner offers
         layout.addWidget(self.resume_bar)
 
