@@ -27,6 +27,7 @@ from typing import Sequence
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.credentials import load_key, server_host
+from noojee_desktop.core.engine import summarise
 from noojee_desktop.core.secrets import install_log_masking, register_key
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
@@ -234,10 +235,7 @@ class _ProgressPrinter:
     def line(self) -> str:
         p = self.engine.progress()
         parts = [f"{p.done}/{p.total} rows"]
-        for cat in Category:
-            n = p.counts.get(cat, 0)
-            if n:
-                parts.append(f"{cat.label.lower()} {n}")
+        parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
         if p.eta is not None and p.done < p.total:
@@ -267,10 +265,7 @@ class _ProgressPrinter:
 def _summary_table(counts: dict[Category, int], total: int) -> str:
     width = max(len(c.label) for c in Category)
     lines = [f"{'Result'.ljust(width)}  Rows", f"{'-' * width}  ----"]
-    for cat in Category:
-        n = counts.get(cat, 0)
-        if n:
-            lines.append(f"{cat.label.ljust(width)}  {n:>4}")
+    lines += [f"{cat.label.ljust(width)}  {n:>4}" for cat, n in summarise(counts)]
     lines.append(f"{'Total'.ljust(width)}  {total:>4}")
     return "\n".join(lines)
 
@@ -388,12 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not all(v.strip().isdigit() for v in ids):
                 # names need the server to be resolved; check them, send nothing
                 asyncio.run(_check_names(args))
+            from noojee_desktop.core.engine import issues_text
             from noojee_desktop.core.outcome import RowOutcome
 
-            outcomes = [None if r.sendable else RowOutcome(
-                Category.INVALID, None, "; ".join(
-                    f"{i.column}: {i.message}" if i.column else i.message for i in r.errors))
-                for r in rows]
+            outcomes = [None if r.sendable else RowOutcome(Category.INVALID, None, issues_text(r.issues))
+                        for r in rows]
             if args.results:
                 _write_results(args, sheet, outcomes)
             _err("Dry run: nothing was sent.")

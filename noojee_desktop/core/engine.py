@@ -64,6 +64,12 @@ def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
     return "NJL-" + hashlib.sha1((fingerprint + "\x1f" + content).encode("utf-8")).hexdigest()[:16]
 
 
+def issues_text(issues: Iterable[Any]) -> str:
+    """A row's errors (warnings left out) as one line: "column: message; message"."""
+    return "; ".join(f"{i.column}: {i.message}" if i.column else i.message
+                     for i in issues if getattr(i, "severity", "error") == "error")
+
+
 @dataclass
 class JobSpec:
     server: str
@@ -289,16 +295,12 @@ class UploadEngine:
         for prepared in self._source_rows:
             index = prepared.index
             if not prepared.sendable:
-                errors = [i for i in prepared.issues if getattr(i, "severity", "error") == "error"]
-                text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in errors)
-                outcome = RowOutcome(Category.INVALID, None, text or "This row cannot be sent.")
-                self.outcomes[index] = outcome
-                self.counts[outcome.category] += 1
-                if self.on_progress is not None:
-                    self._batch.append((index, outcome))
+                text = issues_text(prepared.issues) or "This row cannot be sent."
+                outcome = RowOutcome(Category.INVALID, None, text)
+                self._emit(index, outcome, journal_final=None)   # journaled below, with the rows
                 entries.append((index, prepared.row_number, None, None, outcome))
                 continue
-            lead = {k: v for k, v in prepared.lead.items()}
+            lead = dict(prepared.lead)
             if self.job.generate_external_ids and not str(lead.get(EXTERNAL_ID) or "").strip():
                 lead[EXTERNAL_ID] = generated_external_id(self.job.fingerprint, lead)
             r = _Row(index, prepared.row_number, lead)
