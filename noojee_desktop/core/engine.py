@@ -411,6 +411,11 @@ class UploadEngine:
                    journal_final=True, maybe_landed=row.maybe_landed)
         self._count_done()
 
+    def _journal_retry(self, row: _Row, outcome: RowOutcome) -> None:
+        """This attempt's outcome, while the row will still be sent: the journal keeps it pending."""
+        if self.journal is not None and self.job_id is not None:
+            self.journal.record(self.job_id, row.index, outcome, final=False, maybe_landed=row.maybe_landed)
+
     def _unsent(self, row: _Row, sent_at: datetime | None) -> None:
         """The job stopped before this row got an answer: it stays pending (resumable)."""
         reason = self._stop_reason
@@ -469,10 +474,8 @@ class UploadEngine:
                     row.maybe_landed = True
                     row.errors += 1
                     log.info("row %s: no answer (%s); may have landed", row.index, mask(e.user_message))
-                    if self.journal is not None and self.job_id is not None:
-                        self.journal.record(self.job_id, row.index, RowOutcome(
-                            Category.UNCERTAIN, None, e.user_message, row.attempts, sent_at), final=False,
-                            maybe_landed=True)
+                    self._journal_retry(row, RowOutcome(Category.UNCERTAIN, None, e.user_message, row.attempts,
+                                                        sent_at))
                     if row.errors >= self.policy.max_attempts:
                         self._final(row, Category.UNCERTAIN, None,
                                     f"No answer from the dialler after {row.attempts} attempts "
@@ -502,10 +505,7 @@ class UploadEngine:
                     self._final(row, info.category, reply.code, reply.message,
                                 "the dialler stayed too busy; retry later", sent_at)
                     return
-                if self.journal is not None and self.job_id is not None:
-                    self.journal.record(self.job_id, row.index, RowOutcome(
-                        info.category, reply.code, reply.message, row.attempts, sent_at), final=False,
-                        maybe_landed=row.maybe_landed)
+                self._journal_retry(row, RowOutcome(info.category, reply.code, reply.message, row.attempts, sent_at))
                 continue
             if info.retry is Retry.BACKOFF:
                 gate.error()
@@ -514,10 +514,7 @@ class UploadEngine:
                     self._final(row, info.category, reply.code, reply.message or info.meaning,
                                 f"gave up after {row.attempts} attempts", sent_at)
                     return
-                if self.journal is not None and self.job_id is not None:
-                    self.journal.record(self.job_id, row.index, RowOutcome(
-                        info.category, reply.code, reply.message, row.attempts, sent_at), final=False,
-                        maybe_landed=row.maybe_landed)
+                self._journal_retry(row, RowOutcome(info.category, reply.code, reply.message, row.attempts, sent_at))
                 await self._sleep(self._backoff(row.errors))
                 continue
             gate.success(latency)
