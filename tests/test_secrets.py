@@ -22,3 +22,11 @@ def test_exception_text_in_logs_is_masked(caplog):
     except RuntimeError:
         logging.getLogger("httpx").exception("request failed")
     assert "zzz-top-secret" not in caplog.text
+
+
+def test_a_key_that_contains_another_registered_key_is_masked_whole():
+    register_key("Kq7Zw")                     # a short key registered first...
+    register_key("zz-Kq7Zw-longer-key")         # ...must not leave a longer one half shown
+    assert mask("key zz-Kq7Zw-longer-key, other Kq7Zw") == "key ***, other ***"
+    register_key("zz-Kq7Zw-longer-key")         # registering again changes nothing
+    assert mask("zz-Kq7Zw-longer-key") == "***"

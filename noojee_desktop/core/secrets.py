@@ -14,24 +14,24 @@ import threading
 
 MASK = "***"
 _PARAM_RE = re.compile(r"(?i)(apiKey=)[^&\s\"'<>#]*")
-_known_keys: set[str] = set()
+_known_keys: tuple[str, ...] = ()   # longest first; replaced whole, never changed in place
 _lock = threading.Lock()
 
 
 def register_key(key: str | None) -> None:
     """Remember a key so that its bare value is masked too, wherever it turns up."""
+    global _known_keys
     if key and len(key) >= 4:
         with _lock:
-            _known_keys.add(key)
+            if key not in _known_keys:
+                _known_keys = tuple(sorted((*_known_keys, key), key=len, reverse=True))
 
 
 def mask(text: object) -> str:
     """``text`` with every ``apiKey=...`` value and every registered key replaced by ***."""
     s = str(text)
     s = _PARAM_RE.sub(r"\1" + MASK, s)
-    with _lock:
-        keys = sorted(_known_keys, key=len, reverse=True)
-    for key in keys:
+    for key in _known_keys:   # sorted once in register_key, not on every log record
         if key in s:
             s = s.replace(key, MASK)
     return s
