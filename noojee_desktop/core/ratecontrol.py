@@ -221,21 +221,22 @@ class AsyncGate:
             if stop():
                 return False
             if not self._open.is_set():
-                await self._wait(self._changed.wait(), None)
+                await self._wait(0.5)
                 continue
             wait = c.pause_remaining()
             if wait > 0:
-                await self._wait(self._changed.wait(), wait)
+                await self._wait(wait)
                 continue
             if c.inflight < c.limit:
                 c.on_send()
                 return True
-            await self._wait(self._changed.wait(), None)
+            await self._wait(0.5)
 
-    async def _wait(self, aw, timeout: float | None) -> None:
+    async def _wait(self, timeout: float) -> None:
+        """Until something changes (a slot freed, resume, stop) or ``timeout`` seconds pass."""
         self._changed.clear()
         try:
-            await asyncio.wait_for(aw, timeout=timeout if timeout is not None else 0.5)
+            await asyncio.wait_for(self._changed.wait(), timeout=timeout)
         except asyncio.TimeoutError:
             pass
 
