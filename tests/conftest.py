@@ -42,15 +42,9 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
-def sandbox():
+def sandbox(sandbox_factory):
     """A started sandbox with introspection on, fast service time, seeded faults."""
-    from noojee_desktop.sandbox import SandboxConfig, SandboxServer
-
-    server = SandboxServer(SandboxConfig(introspection=True, service_time=0.01, seed=1)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return sandbox_factory(service_time=0.01)
 
 
 @pytest.fixture

@@ -49,8 +49,6 @@ _SHEET_HEAD = (
 )
 
 
-
-
 def write_raw_xlsx(path: Path, rows, *, dimension: str | None = None) -> Path:
     """A minimal xlsx written by hand, streaming: ``rows`` is an iterable of lists of str.
 
