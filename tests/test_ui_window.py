@@ -197,3 +197,28 @@ def test_no_keyring_backend_warns_and_keeps_key_for_session_only(qtbot, make_win
     dialog.key_edit.setText(sandbox.api_key)
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: combo(window, "templateCombo").findText("Solar Leads") >= 0, timeout=5000)
+
+
+
+
+def test_recent_files_are_listed_in_both_menus_and_reopen_the_file(qtbot, make_window, tmp_path):
+    window = make_window([])
+    tab = window.import_tab
+    for menu in (window.recent_menu, tab.recent_menu):
+        menu.aboutToShow.emit()
+        assert [a.text() for a in menu.actions()] == ["(none yet)"]
+        assert not menu.actions()[0].isEnabled()
+    a, b, c = (tmp_path / f"{n}.csv" for n in "abc")
+    for path in (a, b, c):
+        path.write_text("Name,FirstPhone\nAnn,0398765432\n", encoding="utf-8")
+        window.open_path(path)
+        qtbot.waitUntil(lambda: not tab.loading and tab.model.sheet is not None, timeout=5000)
+    # newest first, in the File menu and behind the tab's Recent button; picking one opens it
+    for menu, listed, path in ((window.recent_menu, [c, b, a], b), (tab.recent_menu, [b, c, a], c)):
+        window.tabs.setCurrentWidget(window.lead_form)
+        menu.aboutToShow.emit()
+        assert [x.text() for x in menu.actions()] == [str(p) for p in listed]
+        next(x for x in menu.actions() if x.text() == str(path)).trigger()
+        qtbot.waitUntil(lambda: not tab.loading and tab.model.sheet.path == path, timeout=5000)
+        if menu is window.recent_menu:
+            assert window.tabs.currentWidget() is tab

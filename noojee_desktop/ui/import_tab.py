@@ -34,7 +34,7 @@ from noojee_desktop.ui.import_model import ImportModel, prepare_rows
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.upload_thread import UploadThread, gui_painting
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import fill_recent_menu, name
 from noojee_desktop.ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -386,12 +386,7 @@ class ImportTab(QWidget):
 
     @Slot()
     def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = self._settings.recent_files()
-        if not files:
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-        for p in files:
-            self.recent_menu.addAction(p).triggered.connect(lambda _=False, path=p: self.load(Path(path)))
+        fill_recent_menu(self.recent_menu, self._settings.recent_files(), lambda p: self.load(Path(p)))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

@@ -21,7 +21,7 @@ from noojee_desktop.ui.errors import describe_exception, log_dir, show_error
 from noojee_desktop.ui.lead_form import LeadForm
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import fill_recent_menu, name
 
 log = logging.getLogger(__name__)
 
@@ -151,14 +151,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = self.settings.recent_files()
-        if not files:
-            act = self.recent_menu.addAction("(none yet)")
-            act.setEnabled(False)
-        for path in files:
-            act = self.recent_menu.addAction(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        fill_recent_menu(self.recent_menu, self.settings.recent_files(), self.open_path)
 
     def open_path(self, path: str | Path) -> None:
         self.tabs.setCurrentWidget(self.import_tab)
