@@ -220,8 +220,8 @@ _ZERO_MSG = "The leading 0 was missing (the spreadsheet stored the phone as a nu
 _NO_CHANGE_INSERT_MSG = "'<No Change>' only works when updating leads. Put a value in or leave the cell empty."
 
 
-def _excel_error_msg(v: str) -> str:
-    return f"The cell shows an Excel error ({v}); put the real value in."
+def _excel_error(column: str, v: str) -> Issue:
+    return Issue(column, ERROR, f"The cell shows an Excel error ({v}); put the real value in.")
 
 
 class _Plan:
@@ -344,7 +344,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         if "#" in joined and not _EXCEL_ERRORS.isdisjoint(col):
             for i, v in enumerate(col):
                 if v in _EXCEL_ERRORS:
-                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                    add(i, _excel_error(name, v))
         if has_no_change:
             for i, v in enumerate(col):
                 if v.casefold() == NO_CHANGE:
@@ -371,7 +371,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
                 if not v or quick[i] is not None:
                     continue
                 if v[0] == "#" and v in _EXCEL_ERRORS:
-                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                    add(i, _excel_error(name, v))
                 elif v.casefold() == NO_CHANGE:
                     if not update:
                         add(i, Issue(name, ERROR, _NO_CHANGE_INSERT_MSG))
@@ -385,7 +385,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
             cleaners.append((ci, fld, _no_change_value))
             for i, v in enumerate(col):
                 if v and v[0] == "#" and v in _EXCEL_ERRORS:
-                    add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                    add(i, _excel_error(name, v))
 
     # duplicate phones inside the file: a set tells at C speed whether there are any at all
     if phone_outs:
@@ -521,7 +521,7 @@ def _check_phones(col, name: str, issues: list, add) -> list[str]:
                 out[i] = w
                 continue
             if v[0] == "#" and v in _EXCEL_ERRORS:
-                add(i, Issue(name, ERROR, _excel_error_msg(v)))
+                add(i, _excel_error(name, v))
                 continue
         num, problem, sev = normalise_phone(v)
         if problem is not None:
@@ -539,7 +539,7 @@ def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add
         if not v:
             continue
         if v[0] == "#" and v in _EXCEL_ERRORS:
-            add(i, Issue(name, ERROR, _excel_error_msg(v)))
+            add(i, _excel_error(name, v))
             continue
         if v.casefold() == NO_CHANGE:
             if not update:
