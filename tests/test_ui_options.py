@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick
+from ui_helpers import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -32,9 +32,7 @@ def write_csv(path, rows):
 def open_window(qtbot, make_window, server_arg, *files, rows=None):
     win = make_window(["--server", server_arg, *map(str, files)])
     if files or rows is not None:
-        pick(qtbot, win, "template", "Solar Leads")
-        pick(qtbot, win, "campaign", "Solar VIC")
-        pick(qtbot, win, "allocation", "VIC Week 1")
+        pick_solar(qtbot, win)
     if files:
         tab = win.import_tab
         qtbot.waitUntil(lambda: tab.model.rowCount() == rows and not tab.loading, timeout=5000)

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick
+from ui_helpers import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -39,12 +39,19 @@ def lead_file(tmp_path):
     return path
 
 
+@pytest.fixture
+def slow_server(sandbox_factory, monkeypatch):
+    """A sandbox slow enough (50 ms a lead, two at a time) to stop or pause an upload part-way;
+    windows connect to it with NOOJEE_API_KEY."""
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    return server
+
+
 def open_window(qtbot, make_window, server, *files):
     win = make_window(["--server", server.url, *map(str, files)])
     if files:
-        pick(qtbot, win, "template", "Solar Leads")
-        pick(qtbot, win, "campaign", "Solar VIC")
-        pick(qtbot, win, "allocation", "VIC Week 1")
+        pick_solar(qtbot, win)
         tab = win.import_tab
         qtbot.waitUntil(lambda: tab.model.rowCount() == N + 2 and tab.upload_button.isEnabled(), timeout=5000)
     return win
@@ -69,9 +76,8 @@ def wait_finished(qtbot, tab) -> None:
 
 
 def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
-        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
-    server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+        qtbot, make_window, slow_server, lead_file):
+    server = slow_server
     first = open_window(qtbot, make_window, server, lead_file)
     upload_then_stop(qtbot, first, server, at_least=4)
     sent_before = stored_names(server)
@@ -161,11 +167,10 @@ def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, make_windo
 
 
 def test_retry_sends_only_failed_rows_and_export_failed_keeps_the_input_columns(
-        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
+        qtbot, make_window, slow_server, lead_file):
     from noojee_desktop.core.sheet import read_sheet
 
-    server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    server = slow_server
     win = open_window(qtbot, make_window, server, lead_file)
     tab = win.import_tab
     upload_then_stop(qtbot, win, server, at_least=4)
@@ -198,9 +203,8 @@ def test_retry_sends_only_failed_rows_and_export_failed_keeps_the_input_columns(
 
 
 def test_retry_after_a_mapping_change_sends_the_failed_rows_as_now_mapped(
-        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
-    server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+        qtbot, make_window, slow_server, lead_file):
+    server = slow_server
     win = open_window(qtbot, make_window, server, lead_file)
     tab = win.import_tab
     upload_then_stop(qtbot, win, server, at_least=4)
@@ -277,9 +281,8 @@ def test_model_filter_sort_and_batched_results_stay_consistent(qapp, lead_file):
 
 
 def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
-        qtbot, make_window, sandbox_factory, monkeypatch, lead_file):
-    server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+        qtbot, make_window, slow_server, lead_file):
+    server = slow_server
     win = open_window(qtbot, make_window, server, lead_file)
     tab = win.import_tab
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)

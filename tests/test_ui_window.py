@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from noojee_desktop.core.codes import Category
+import ui_helpers
 from ui_helpers import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
@@ -21,9 +22,7 @@ def combo(window, name) -> QComboBox:
 
 
 def pick_solar(qtbot, window) -> None:
-    pick(qtbot, window, "template", "Solar Leads")
-    pick(qtbot, window, "campaign", "Solar VIC")
-    pick(qtbot, window, "allocation", "VIC Week 1")
+    ui_helpers.pick_solar(qtbot, window)
     assert window.chooser.current_ids() == (1, 11, 111)
 
 

@@ -9,3 +9,10 @@ def pick(qtbot, window, key: str, text: str) -> None:
     assert box is not None, f"{key}Combo"
     qtbot.waitUntil(lambda: box.isEnabled() and box.findText(text) >= 0, timeout=5000)
     box.setCurrentIndex(box.findText(text))
+
+
+def pick_solar(qtbot, window) -> None:
+    """The sandbox's Solar Leads / Solar VIC / VIC Week 1 (template 1, campaign 11, allocation 111)."""
+    pick(qtbot, window, "template", "Solar Leads")
+    pick(qtbot, window, "campaign", "Solar VIC")
+    pick(qtbot, window, "allocation", "VIC Week 1")
