@@ -95,6 +95,27 @@ def test_form_checks_phone_before_sending(qtbot, connected, sandbox):
     assert sandbox.leads() == []
 
 
+def test_form_fixes_and_refuses_phones_like_a_spreadsheet_row(qtbot, connected, sandbox):
+    window = connected
+    pick_solar(qtbot, window)
+    form = window.lead_form
+    form.keep_values.setChecked(False)
+    form.edits["FirstPhone"].setText("12345")
+    form.send()
+    qtbot.waitUntil(lambda: "FirstPhone" in form.result_label.text(), timeout=2000)
+    assert "digits" in form.result_label.text() and sandbox.leads() == []
+
+    form.edits["FirstPhone"].setText("383218199")          # Excel ate the leading 0
+    assert form.validate() == []                             # a warning, not a refusal
+    assert "0383218199" in form._errors["FirstPhone"].text()
+    form.send()
+    qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
+    form.edits["FirstPhone"].setText("+61 2 9876 5432")
+    form.send()
+    qtbot.waitUntil(lambda: form.history.count() == 2, timeout=5000)    # the reply is back
+    assert [r["lead"]["FirstPhone"] for r in sandbox.leads()] == ["0383218199", "0298765432"]
+
+
 def test_callback_and_priority_are_sent_in_contract_format(qtbot, connected, sandbox):
     from PySide6.QtCore import QDate, QDateTime, QTime
 

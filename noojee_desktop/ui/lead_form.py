@@ -8,7 +8,6 @@ this session are listed underneath.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 
 import qasync
@@ -22,6 +21,7 @@ from PySide6.QtGui import QColor
 
 from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.core.codes import Category
+from noojee_desktop.core.sheet import ERROR, normalise_phone
 from noojee_desktop.ui.errors import describe_exception
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.widgets import name
@@ -30,23 +30,21 @@ log = logging.getLogger(__name__)
 
 CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
 PHONE_MARK = "\u260e"
-_PHONE_OK = re.compile(r"^\+?[\d\s()\-.]{6,20}$")
 MAX_HISTORY = 50
 
 
-def phone_problem(value: str) -> str | None:
-    """A plain sentence if ``value`` does not look like a dialable phone number."""
-    v = value.strip()
-    if not v:
-        return None
-    if not _PHONE_OK.match(v):
-        return "Only digits, spaces and + ( ) - are allowed in a phone number."
-    digits = re.sub(r"\D", "", v)
-    if len(digits) < 8:
-        return "Too short for a phone number with its area code."
-    if not v.startswith(("0", "+")):
-        return "Starts without 0 or +: a spreadsheet may have dropped the leading zero."
-    return None
+def check_phone(value: str) -> tuple[str | None, str | None, bool]:
+    """``(number to send, message, blocks sending)`` for a typed phone, by the same rule as a
+    spreadsheet row (core.sheet.normalise_phone), so both ways in accept and fix the same numbers."""
+    number, problem, severity = normalise_phone(value)
+    if problem is None:
+        return number, None, False
+    if severity == ERROR:
+        return None, problem, True
+    if number is not None and number != value.strip() and number.lstrip("0") == value.strip().lstrip("0"):
+        # a restored leading 0: the core's wording speaks of spreadsheets
+        return number, f"The leading 0 was missing; it will be sent as {number}.", False
+    return number, problem, False
 
 
 class FieldsDialog(QDialog):
@@ -263,6 +261,10 @@ class LeadForm(QWidget):
 
     def lead(self) -> dict[str, str]:
         lead = {f: e.text().strip() for f, e in self.edits.items() if e.text().strip()}
+        for f in self._phones:
+            if f in lead:
+                number, _problem, _blocks = check_phone(lead[f])
+                lead[f] = number or lead[f]      # spaces out, +61 -> 0, a lost 0 put back
         if self.external_id.text().strip():
             lead["njExternalLeadId"] = self.external_id.text().strip()
         if self.callback_check.isChecked():
@@ -285,12 +287,10 @@ class LeadForm(QWidget):
                 self._set_error(f, "Enter at least one phone number.")
             problems.append("Enter at least one phone number.")
         for f in phones_given:
-            problem = phone_problem(self.edits[f].text())
-            if problem and "leading zero" not in problem:
-                self._set_error(f, problem)
+            _number, problem, blocks = check_phone(self.edits[f].text())
+            self._set_error(f, problem)         # a warning is shown but does not stop sending
+            if blocks:
                 problems.append(f"{f}: {problem}")
-            elif problem:
-                self._set_error(f, problem)  # a warning: shown but does not stop sending
         return problems
 
     # sending ---------------------------------------------------------------------------
