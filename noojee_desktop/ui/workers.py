@@ -62,7 +62,10 @@ def run_in_background(fn: Callable, *, on_success: Callable, on_failure: Callabl
         signals.deleteLater()
 
     def done_bad(exc) -> None:
-        on_failure(exc)
+        # A cancelled job reports nothing, like a cancelled success: whoever cancelled it has
+        # already moved on (often to a newer job), and its failure must not undo that.
+        if not cancel.is_set():
+            on_failure(exc)
         signals.deleteLater()
 
     signals.succeeded.connect(done_ok)

@@ -1,0 +1,39 @@
+"""Background jobs of the GUI (file reading and checking)."""
+
+import threading
+
+from noojee_desktop.core.sheet import ReadCancelled
+from noojee_desktop.ui.workers import run_in_background
+
+
+def test_a_cancelled_job_reports_nothing_so_a_newer_one_is_not_undone(qtbot):
+    started = threading.Event()
+    calls: list[str] = []
+
+    def slow(progress, cancel):
+        started.set()
+        cancel.wait(10)
+        raise ReadCancelled()          # what read_sheet raises when told to stop
+
+    first = run_in_background(slow, on_success=lambda r: calls.append("ok 1"),
+                              on_failure=lambda e: calls.append("failed 1"))
+    assert started.wait(5)
+    first.cancel()                    # the user opened another file meanwhile
+    second = run_in_background(lambda progress, cancel: "B", on_success=lambda r: calls.append(f"ok {r}"),
+                               on_failure=lambda e: calls.append("failed 2"))
+    assert first.finished.wait(5) and second.finished.wait(5)
+    qtbot.waitUntil(lambda: "ok B" in calls, timeout=2000)
+    qtbot.wait(50)                    # let any queued signal of the first job arrive
+    assert calls == ["ok B"]
+
+
+def test_a_failing_job_that_was_not_cancelled_reports_its_error(qtbot):
+    errors: list[BaseException] = []
+
+    def broken(progress, cancel):
+        raise ValueError("not a spreadsheet")
+
+    job = run_in_background(broken, on_success=lambda r: None, on_failure=errors.append)
+    assert job.finished.wait(5)
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=2000)
+    assert str(errors[0]) == "not a spreadsheet"
