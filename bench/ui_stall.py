@@ -175,6 +175,9 @@ def main() -> int:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    from noojee_desktop.ui.gc_guard import GuiGarbageCollector
+
+    GuiGarbageCollector(app)   # as app.main runs it: cyclic collection on the GUI thread only
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(HOME / ".config"))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_ID])
     app.setQuitOnLastWindowClosed(False)   # the window closes itself after an async shutdown
     _install_excepthook()
+    from noojee_desktop.ui.gc_guard import GuiGarbageCollector
+
+    collector = GuiGarbageCollector(app)   # cycles holding Qt objects die on this thread only
 
     async def run() -> None:
         window = build_window(argv)
@@ -135,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         return 130
     finally:
+        collector.stop()
         asyncio.set_event_loop(None)
     return 0
 

@@ -37,3 +37,40 @@ def test_a_failing_job_that_was_not_cancelled_reports_its_error(qtbot):
     assert job.finished.wait(5)
     qtbot.waitUntil(lambda: len(errors) == 1, timeout=2000)
     assert str(errors[0]) == "not a spreadsheet"
+
+
+def test_cycles_holding_qt_objects_are_collected_on_the_gui_thread(qtbot):
+    import gc
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from noojee_desktop.ui.gc_guard import GuiGarbageCollector
+
+    collector = GuiGarbageCollector(interval_ms=10)
+    try:
+        assert not gc.isenabled()        # no collection may start on another thread
+        died_on: list[str] = []
+
+        class Holder:
+            def __init__(self):
+                self.me = self           # a cycle: only the cyclic collector frees it
+                self.timer = QTimer()
+                self.timer.destroyed.connect(lambda: died_on.append(threading.current_thread().name))
+                self.timer.start(1000)
+
+        Holder()
+        # garbage made on a worker thread (as the upload engine makes) must not collect it there
+        worker = threading.Thread(target=lambda: [[] for _ in range(50_000)], name="worker")
+        worker.start()
+        worker.join()
+        assert died_on == []
+        # enough live new objects for a collection to be due (the count is allocations minus frees)
+        keep = [[] for _ in range(gc.get_threshold()[0] + 1)]
+        qtbot.waitUntil(lambda: bool(died_on), timeout=3000)
+        assert died_on == [threading.main_thread().name]
+        del keep
+    finally:
+        collector.stop()
+        collector.deleteLater()
+    assert gc.isenabled()
