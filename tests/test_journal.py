@@ -78,3 +78,25 @@ def test_finished_and_abandoned_jobs_are_not_offered_for_resume(tmp_path):
     j.reopen(a, [0])
     assert j.rows(a)[0].state == PENDING
     assert {x.id for x in j.list_interrupted()} == {a, c}
+
+
+def test_a_failed_reopen_changes_nothing_and_the_journal_stays_usable(tmp_path):
+    j = Journal(tmp_path / "j.sqlite3")
+    jid = _job(j)
+    j.add_rows(jid, [(0, 2, {"FirstPhone": "0383218199"}, None, None),
+                     (1, 3, {"FirstPhone": "0383218100"}, None, None)])
+    for i in (0, 1):
+        j.mark_inflight(jid, i, 1, datetime(2026, 1, 2))
+        j.record(jid, i, RowOutcome(Category.SERVER_ERROR, 103, "EXCEPTION", 1), final=True)
+
+    def indexes():
+        yield 0
+        raise OSError("disk full")   # half-way through "Retry failed rows"
+
+    try:
+        j.reopen(jid, indexes())
+    except OSError:
+        pass
+    assert [r.state for r in j.rows(jid)] == [DONE, DONE]      # row 0 not half-reopened
+    j.reopen(jid, [1])                                         # and the next call works
+    assert [r.state for r in j.rows(jid)] == [DONE, PENDING]

@@ -14,13 +14,14 @@ process being killed (an operating-system crash may lose the last few).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -185,12 +186,19 @@ class Journal:
                        o.category.value if o else None, o.code if o else None, o.message if o else None,
                        o.note if o else None, o.sent_at.isoformat() if o and o.sent_at else None,
                        ext, json.dumps(lead) if lead is not None else None)
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO rows (job_id, row_index, row_number, state, attempts, category, code, message,"
+                " note, sent_at, external_id, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values())
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing: a failure half-way (disk full, a bad row) leaves the journal as it was
+        and the connection usable."""
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._db.executemany(
-                    "INSERT INTO rows (job_id, row_index, row_number, state, attempts, category, code, message,"
-                    " note, sent_at, external_id, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values())
+                yield
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -256,12 +264,10 @@ class Journal:
 
     def reopen(self, job_id: int, row_indexes: Iterable[int]) -> None:
         """Make finished rows pending again ("Retry failed rows")."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._db.executemany("UPDATE rows SET state=? WHERE job_id=? AND row_index=?",
                                  ((PENDING, job_id, i) for i in row_indexes))
             self._db.execute("UPDATE jobs SET status=?, updated=? WHERE id=?", (RUNNING, _now(), job_id))
-            self._db.execute("COMMIT")
 
     def rows(self, job_id: int) -> list[RowRecord]:
         out = []
