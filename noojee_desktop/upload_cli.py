@@ -205,23 +205,37 @@ async def _resolve(client, kind: str, value: str, fetch) -> tuple[int, str]:
     raise UsageError(f"There is no {kind} called '{value}'. The {kind}s are: {names}.")
 
 
-async def _resolve_choice(client, args) -> tuple[tuple[int, str], tuple[int, str], tuple[int, str]]:
-    """--template, --campaign and --allocation as (id, name) each. A refused key or a dialler
-    that cannot be reached is a ServerError (exit 3); any other answer a UsageError (exit 2)."""
+async def _resolve_choice(client, args, patience: float = 0.0
+                          ) -> tuple[tuple[int, str], tuple[int, str], tuple[int, str]]:
+    """--template, --campaign and --allocation as (id, name) each. A refused key is a ServerError
+    (exit 3) at once; a dialler that cannot be reached is tried again with backoff for up to
+    ``patience`` seconds (a scheduled import may start inside a maintenance window), then a
+    ServerError; any other answer is a UsageError (exit 2)."""
     from noojee_desktop.core.api import ApiError, AuthError
 
-    try:
-        template = await _resolve(client, "template", args.template, client.list_templates)
-        campaign = await _resolve(client, "campaign", args.campaign, lambda: client.list_campaigns(template[0]))
-        allocation = await _resolve(client, "allocation", args.allocation,
-                                    lambda: client.list_allocations(campaign[0]))
-    except AuthError as e:
-        raise ServerError(str(e)) from None
-    except ApiError as e:
-        if e.retryable:
+    deadline = time.monotonic() + patience
+    delay = 1.0
+    while True:
+        try:
+            template = await _resolve(client, "template", args.template, client.list_templates)
+            campaign = await _resolve(client, "campaign", args.campaign,
+                                      lambda: client.list_campaigns(template[0]))
+            allocation = await _resolve(client, "allocation", args.allocation,
+                                        lambda: client.list_allocations(campaign[0]))
+            return template, campaign, allocation
+        except AuthError as e:
             raise ServerError(str(e)) from None
-        raise UsageError(str(e)) from None
-    return template, campaign, allocation
+        except ApiError as e:
+            if not e.retryable:
+                raise UsageError(str(e)) from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ServerError(str(e)) from None
+            wait = min(delay, left)
+            _err(f"{e.user_message} Trying again in {wait:.0f} s (giving up in {left:.0f} s; "
+                 "see --outage-tolerance).")
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, 30.0)
 
 
 class _ProgressPrinter:
@@ -296,7 +310,7 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     except ApiError as e:
         raise UsageError(str(e)) from None
     async with client:
-        template, campaign, allocation = await _resolve_choice(client, args)
+        template, campaign, allocation = await _resolve_choice(client, args, patience=args.outage_tolerance)
         journal = Journal()
         try:
             spec = JobSpec(server=client.base_url, template=template, campaign=campaign, allocation=allocation,

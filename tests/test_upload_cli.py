@@ -102,9 +102,21 @@ def test_key_refused_or_server_unreachable_exit_3(sandbox, lead_csv, monkeypatch
     assert main([str(lead_csv(3)), "--server", sandbox.url, *IDS]) == 3
     assert "key" in capsys.readouterr().err.lower()
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    assert main([str(lead_csv(3)), "--server", f"http://127.0.0.1:{_free_port()}", *IDS]) == 3
-    assert "refused the connection" in capsys.readouterr().err
+    assert main([str(lead_csv(3)), "--server", f"http://127.0.0.1:{_free_port()}", *IDS,
+                 "--outage-tolerance", "0.5"]) == 3
+    err = capsys.readouterr().err
+    assert "refused the connection" in err and "Trying again" in err
     assert sandbox.leads() == []
+
+
+def test_dialler_down_when_the_job_starts_is_waited_for(sandbox, lead_csv, monkeypatch, capsys):
+    """A scheduled import that starts inside a maintenance window waits for the dialler."""
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    sandbox.set_down(1.5)
+    assert main([str(lead_csv(3)), "--server", sandbox.url, "--template", "Solar Leads", "--campaign",
+                 "Solar VIC", "--allocation", "VIC Week 1", "--outage-tolerance", "20"]) == 0
+    assert "Trying again" in capsys.readouterr().err
+    assert len(sandbox.leads()) == 3
 
 
 def test_dry_run_needs_no_server_with_numeric_ids(lead_csv, tmp_path, capsys):
