@@ -70,6 +70,20 @@ def issues_text(issues: Iterable[Any]) -> str:
                      for i in issues if getattr(i, "severity", "error") == "error")
 
 
+def journal_entry(prepared: Any, fingerprint: str, generate_external_ids: bool
+                  ) -> tuple[int, int | None, dict[str, str] | None, str | None, RowOutcome | None]:
+    """How a prepared row enters the journal, as ``Journal.add_rows`` takes it: a sendable row
+    with its lead exactly as it will be sent (a generated external id added when asked), a row
+    that cannot be sent with its INVALID outcome."""
+    if not prepared.sendable:
+        text = issues_text(prepared.issues) or "This row cannot be sent."
+        return prepared.index, prepared.row_number, None, None, RowOutcome(Category.INVALID, None, text)
+    lead = dict(prepared.lead)
+    if generate_external_ids and not str(lead.get(EXTERNAL_ID) or "").strip():
+        lead[EXTERNAL_ID] = generated_external_id(fingerprint, lead)
+    return prepared.index, prepared.row_number, lead, lead.get(EXTERNAL_ID) or None, None
+
+
 @dataclass
 class JobSpec:
     server: str
@@ -293,20 +307,15 @@ class UploadEngine:
 
         entries = []
         for prepared in self._source_rows:
-            index = prepared.index
-            if not prepared.sendable:
-                text = issues_text(prepared.issues) or "This row cannot be sent."
-                outcome = RowOutcome(Category.INVALID, None, text)
+            entry = journal_entry(prepared, self.job.fingerprint, self.job.generate_external_ids)
+            entries.append(entry)
+            index, row_number, lead, _ext, outcome = entry
+            if outcome is not None:
                 self._emit(index, outcome, journal_final=None)   # journaled below, with the rows
-                entries.append((index, prepared.row_number, None, None, outcome))
                 continue
-            lead = dict(prepared.lead)
-            if self.job.generate_external_ids and not str(lead.get(EXTERNAL_ID) or "").strip():
-                lead[EXTERNAL_ID] = generated_external_id(self.job.fingerprint, lead)
-            r = _Row(index, prepared.row_number, lead)
+            r = _Row(index, row_number, lead)
             self._rows[index] = r
             todo.append(r)
-            entries.append((index, prepared.row_number, lead, lead.get(EXTERNAL_ID) or None, None))
         if self.journal is not None:
             self.job_id = self.journal.create_job(
                 file_path=self.job.file_path, fingerprint=self.job.fingerprint, server=self.job.server,

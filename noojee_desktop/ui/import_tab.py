@@ -938,9 +938,7 @@ class ImportTab(QWidget):
         """A new journal job for "Retry failed rows" after the mapping changed: the retried rows
         carry leads built with the *current* mapping; every other row is finished already, with
         the result it has. The engine then resumes that job, so only the retried rows are sent."""
-        from noojee_desktop.core.outcome import RowOutcome
-
-        from noojee_desktop.core.engine import EXTERNAL_ID, generated_external_id
+        from noojee_desktop.core.engine import journal_entry
 
         old = self._engine_done.job
         settings = self._options()        # the options shown now (they may have changed since)
@@ -951,15 +949,9 @@ class ImportTab(QWidget):
         for r, prep in enumerate(prepared):
             o = outcomes[r]
             if r in wanted or o is None:
-                if prep.sendable:
-                    lead = dict(prep.lead)
-                    if settings["generate_external_ids"] and not str(lead.get(EXTERNAL_ID) or "").strip():
-                        lead[EXTERNAL_ID] = generated_external_id(sheet.fingerprint, lead)
-                    entries.append((r, prep.row_number, lead, lead.get("njExternalLeadId") or None, None))
-                    continue
-                text = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in prep.errors)
-                o = RowOutcome(Category.INVALID, None, text or "This row cannot be sent.")
-            entries.append((r, prep.row_number, None, None, o))
+                entries.append(journal_entry(prep, sheet.fingerprint, settings["generate_external_ids"]))
+            else:
+                entries.append((r, prep.row_number, None, None, o))
         journal = self.journal()
         job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=old.server,
                                     template=old.template, campaign=old.campaign, allocation=old.allocation,
