@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
-from ui_helpers import pick
+from ui_helpers import pick, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -23,17 +22,10 @@ DNC = ("Do Not Ring", "0299999999")
 
 @pytest.fixture
 def lead_file(tmp_path):
-    path = tmp_path / "leads.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Name", "City", "FirstPhone"])
-        for name, phone in GOOD[:4]:
-            w.writerow([name, "Melbourne", phone])
-        w.writerow([BAD_PHONE[0], "Sydney", BAD_PHONE[1]])
-        w.writerow([DNC[0], "Sydney", DNC[1]])
-        for name, phone in GOOD[4:]:
-            w.writerow([name, "Geelong", phone])
-    return path
+    return write_leads(tmp_path / "leads.csv",
+                       [(name, "Melbourne", phone) for name, phone in GOOD[:4]]
+                       + [(BAD_PHONE[0], "Sydney", BAD_PHONE[1]), (DNC[0], "Sydney", DNC[1])]
+                       + [(name, "Geelong", phone) for name, phone in GOOD[4:]])
 
 
 @pytest.fixture

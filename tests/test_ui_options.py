@@ -3,7 +3,6 @@ and journal jobs shared with the headless command -- the real window against the
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 import pytest
@@ -11,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -21,12 +20,8 @@ DNC_PHONE = "0299999999"
 
 
 def write_csv(path, rows):
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Name", "City", "FirstPhone"])
-        for name, phone in rows:
-            w.writerow([name, "Melbourne", phone])
-    return path
+    """(name, phone) rows, everyone in Melbourne."""
+    return write_leads(path, [(name, "Melbourne", phone) for name, phone in rows])
 
 
 def open_window(qtbot, make_window, server_arg, *files, rows=None):

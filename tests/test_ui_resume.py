@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from collections import Counter
@@ -12,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -28,15 +27,9 @@ def phone(i: int) -> str:
 @pytest.fixture
 def lead_file(tmp_path):
     """N good leads, one row without a usable phone, one DNC number (first, so it is sent early)."""
-    path = tmp_path / "campaign-leads.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Name", "City", "FirstPhone"])
-        w.writerow(["Do Not Ring", "Sydney", DNC_PHONE])
-        w.writerow(["No Phone", "Sydney", "call me maybe"])
-        for i, name in enumerate(NAMES):
-            w.writerow([name, "Melbourne", phone(i)])
-    return path
+    return write_leads(tmp_path / "campaign-leads.csv",
+                       [("Do Not Ring", "Sydney", DNC_PHONE), ("No Phone", "Sydney", "call me maybe")]
+                       + [(name, "Melbourne", phone(i)) for i, name in enumerate(NAMES)])
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Small steps the GUI tests share."""
 
+import csv
+
 from PySide6.QtWidgets import QComboBox
 
 
@@ -16,3 +18,12 @@ def pick_solar(qtbot, window) -> None:
     pick(qtbot, window, "template", "Solar Leads")
     pick(qtbot, window, "campaign", "Solar VIC")
     pick(qtbot, window, "allocation", "VIC Week 1")
+
+
+def write_leads(path, rows):
+    """A lead list as a user exports it: Name, City, FirstPhone; ``rows`` of (name, city, phone)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "City", "FirstPhone"])
+        w.writerows(rows)
+    return path
