@@ -108,6 +108,7 @@ def test_form_fixes_and_refuses_phones_like_a_spreadsheet_row(qtbot, connected, 
     form.edits["FirstPhone"].setText("383218199")          # Excel ate the leading 0
     assert form.validate() == []                             # a warning, not a refusal
     assert "0383218199" in form._errors["FirstPhone"].text()
+    assert "#8a4b00" in form._errors["FirstPhone"].styleSheet()   # amber: a warning, not an error
     form.send()
     qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
     form.edits["FirstPhone"].setText("+61 2 9876 5432")

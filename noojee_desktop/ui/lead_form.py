@@ -220,7 +220,6 @@ class LeadForm(QWidget):
             if is_phone:
                 edit.setPlaceholderText("with area code, e.g. 0383218199")
             err = QLabel()
-            err.setStyleSheet("color: #a61b1b;")
             err.setWordWrap(True)
             err.hide()
             box = QVBoxLayout()
@@ -250,14 +249,18 @@ class LeadForm(QWidget):
             if edit is self.sender():
                 self._set_error(field, None)
 
-    def _set_error(self, field: str, message: str | None) -> None:
+    def _set_error(self, field: str, message: str | None, *, warning: bool = False) -> None:
+        """Show ``message`` under the field: red for what stops sending, amber for a warning."""
         err = self._errors.get(field)
         edit = self.edits.get(field)
         if err is None or edit is None:
             return
-        err.setText(message or "")
+        colour = "#8a4b00" if warning else "#a61b1b"
+        err.setStyleSheet(f"color: {colour};")
+        err.setText(("\u26a0 " if warning else "") + (message or ""))
         err.setVisible(bool(message))
-        edit.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if message else "")
+        border = "#d08a00" if warning else "#c62828"
+        edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {border}; }}" if message else "")
 
     def lead(self) -> dict[str, str]:
         lead = {f: e.text().strip() for f, e in self.edits.items() if e.text().strip()}
@@ -288,7 +291,7 @@ class LeadForm(QWidget):
             problems.append("Enter at least one phone number.")
         for f in phones_given:
             _number, problem, blocks = check_phone(self.edits[f].text())
-            self._set_error(f, problem)         # a warning is shown but does not stop sending
+            self._set_error(f, problem, warning=not blocks)   # a warning does not stop sending
             if blocks:
                 problems.append(f"{f}: {problem}")
         return problems
