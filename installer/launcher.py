@@ -24,10 +24,10 @@ def main() -> int:
     argv = sys.argv[1:]
     if "--self-test" in argv:
         _console_for_windowed_windows()
-        from noojee_desktop.selftest import run_self_test
+        from noojee_desktop.commands.selftest import run_self_test
 
         return run_self_test()
-    from noojee_desktop.cli import main as cli_main
+    from noojee_desktop.commands import main as cli_main
 
     return cli_main(argv)
 

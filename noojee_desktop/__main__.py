@@ -1,3 +1,3 @@
-from noojee_desktop.cli import main
+from noojee_desktop.commands import main
 
 raise SystemExit(main())

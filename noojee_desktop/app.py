@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         try:
-            from noojee_desktop.selftest import run_self_test
+            from noojee_desktop.commands.selftest import run_self_test
         except ImportError:
             print("The self-test is not part of this build.", file=sys.stderr)
             return 2

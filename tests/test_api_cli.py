@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from noojee_desktop.cli import main as cli_main
-from noojee_desktop.core.api_cli import main
+from noojee_desktop.commands import main as cli_main
+from noojee_desktop.commands.templates import main
 from noojee_desktop.sandbox.data import default_data
 
 from conftest import LEAKY_KEY

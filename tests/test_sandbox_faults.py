@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from noojee_desktop.sandbox.cli import main as cli_main
+from noojee_desktop.commands.sandbox import main as cli_main
 
 KEY = "demo-key"
 SOLAR = {"fTemplateId": 1, "fCampaignId": 11, "fAllocationId": 111}

@@ -12,7 +12,7 @@ import pytest
 from keyring.backends import fail
 
 import noojee_desktop
-from noojee_desktop import selftest
+from noojee_desktop.commands import selftest
 
 
 def run() -> tuple[int, dict[str, tuple[str, str]], str]:
@@ -110,7 +110,7 @@ def test_runs_as_a_command_without_a_screen(_isolated_user_dirs):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     proc = subprocess.run(
-        [sys.executable, "-m", "noojee_desktop.selftest"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "noojee_desktop.commands.selftest"], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "platform 'offscreen'" in proc.stdout

@@ -232,7 +232,7 @@ def test_self_test_through_the_command_line_entry_point(tmp_path):
     env = {"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"),
            "XDG_CONFIG_HOME": str(tmp_path / "c"), "PATH": "/usr/bin:/bin",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
-    done = subprocess.run([sys.executable, "-c", "import sys; from noojee_desktop.cli import main; "
+    done = subprocess.run([sys.executable, "-c", "import sys; from noojee_desktop.commands import main; "
                            "sys.exit(main(['--self-test']))"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test passed" in done.stdout and "qt platform" in done.stdout

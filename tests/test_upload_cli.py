@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from noojee_desktop.upload_cli import main
+from noojee_desktop.commands.upload import main
 
 IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
 

@@ -1,10 +1,11 @@
-"""``noojee-desktop``: the GUI by default, or a sub-command.
+"""The commands above core: ``noojee-desktop`` runs the GUI by default, or a sub-command.
 
     noojee-desktop [FILE] [--sandbox] [--server URL] [--self-test]   the desktop app
     noojee-desktop sandbox [--port N] ...                              the built-in sandbox dialler
     noojee-desktop upload FILE --server URL ...                        headless upload
 
-Each sub-command's module owns its own argument parser; this only dispatches, and keeps
+Each sub-command is a module of this package (``upload``, ``templates``, ``sandbox``,
+``selftest``) and owns its own argument parser; this only dispatches, and keeps
 imports lazy so the headless commands never load Qt.
 """
 
@@ -19,21 +20,18 @@ def main(argv: list[str] | None = None) -> int:
 
     install_log_masking()
     if argv and argv[0] == "sandbox":
-        from noojee_desktop.sandbox.cli import main as sandbox_main
+        from noojee_desktop.commands.sandbox import main as sandbox_main
 
         return sandbox_main(argv[1:])
     if argv and argv[0] == "upload":
-        from noojee_desktop.upload_cli import main as upload_main
+        from noojee_desktop.commands.upload import main as upload_main
 
         return upload_main(argv[1:])
     if argv and argv[0] == "templates":
-        from noojee_desktop.core.api_cli import main as templates_main
+        from noojee_desktop.commands.templates import main as templates_main
 
         return templates_main(argv[1:])
     from noojee_desktop.app import main as app_main
 
     return app_main(argv)
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -279,5 +279,5 @@ def run_self_test(stream: TextIO | None = None) -> int:
     return 1 if failures else 0
 
 
-if __name__ == "__main__":  # python -m noojee_desktop.selftest
+if __name__ == "__main__":  # python -m noojee_desktop.commands.selftest
     raise SystemExit(run_self_test())
