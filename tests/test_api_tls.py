@@ -75,8 +75,12 @@ async def tls_dialler(tmp_path):
         return web.json_response({"type": "CampaignTemplate", "entities": [{"id": 1, "name": "Solar"}],
                                   "code": 0, "message": "OK"})
 
+    async def campaigns(request):
+        return web.json_response({"type": "Campaign", "entities": [], "code": 0, "message": "OK"})
+
     app = web.Application()
     app.router.add_get("/servicemanager/rest/CampaignAPI/getCampaignTemplateList", templates)
+    app.router.add_get("/servicemanager/rest/CampaignAPI/getCampaignList", campaigns)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert_pem, key_pem)
     runner = web.AppRunner(app, access_log=None)
@@ -97,7 +101,11 @@ async def test_untrusted_certificate_is_a_tls_error_pointing_at_the_ca_bundle(tl
             await client.list_templates()
     err = caught.value
     assert "127.0.0.1" in str(err) and "not trusted" in str(err)
-    assert "CA bundle" in err.hint and err.may_have_landed is False
+    # IT is told which certificate was refused and who issued it
+    assert "'CN=dialler.local', issued by 'CN=Corp Proxy Root'" in str(err)
+    assert "does not trust" in str(err)
+    assert err.refused_certificate.issuer == "CN=Corp Proxy Root"
+    assert "CA bundle" in err.hint and "certificate store" in err.hint and err.may_have_landed is False
     assert LEAKY_KEY not in str(err) + err.details + repr(err)
 
 
@@ -143,3 +151,65 @@ async def test_this_computer_is_reached_directly_even_with_a_system_proxy(sandbo
     monkeypatch.delenv("no_proxy", raising=False)
     async with NoojeeClient(sandbox.url, sandbox.api_key) as client:
         assert [t.id for t in await client.list_templates()] == [t["id"] for t in sandbox.data["templates"]]
+
+
+# --------------------------------------------------------------------------- the system store
+#
+# On Linux the operating system's store is OpenSSL's default verify paths, which SSL_CERT_FILE
+# and SSL_CERT_DIR point elsewhere; truststore reads them at each connection. A throw-away store
+# holding only the test root stands in for "IT installed its root certificate in the system".
+
+
+async def test_a_root_in_the_system_store_is_trusted_without_a_ca_bundle(tls_dialler, monkeypatch, tmp_path):
+    url, ca_pem = tls_dialler
+    store = tmp_path / "system-store"
+    store.mkdir()
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
+    monkeypatch.setenv("SSL_CERT_DIR", str(store))
+    async with NoojeeClient(url, LEAKY_KEY) as client:
+        assert await client.list_templates() == [Entity(1, "Solar")]
+
+
+def test_the_default_context_is_the_operating_systems_store():
+    truststore = pytest.importorskip("truststore")
+    from noojee_desktop.core.api import default_ssl_context
+
+    ctx = default_ssl_context()
+    assert isinstance(ctx, truststore.SSLContext)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+async def _run_templates_command(url: str, env: dict) -> tuple[int, str]:
+    import asyncio
+    import sys
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "noojee_desktop", "templates", "--server", url, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+async def test_headless_command_trusts_the_system_store_and_names_a_refused_certificate(tls_dialler, tmp_path):
+    """A real process: reached through the (throw-away) system store, no --ca-bundle; with a
+    store that lacks the root, refused with a message naming the certificate and its issuer."""
+    import os
+
+    url, ca_pem = tls_dialler
+    empty_dir = tmp_path / "empty-store"
+    empty_dir.mkdir()
+    base = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    base.update(NOOJEE_API_KEY=LEAKY_KEY, NO_PROXY="*")
+
+    code, out = await _run_templates_command(url, {**base, "SSL_CERT_FILE": str(ca_pem),
+                                                   "SSL_CERT_DIR": str(empty_dir)})
+    assert code == 0, out
+    assert "[1] Solar" in out
+
+    (tmp_path / "other").mkdir()
+    other_root, _, _ = make_ca_and_server_cert(tmp_path / "other")  # a store without our root
+    code, out = await _run_templates_command(url, {**base, "SSL_CERT_FILE": str(other_root),
+                                                   "SSL_CERT_DIR": str(empty_dir)})
+    assert code == 3, out
+    assert "not trusted" in out and "'CN=dialler.local', issued by 'CN=Corp Proxy Root'" in out
+    assert LEAKY_KEY not in out

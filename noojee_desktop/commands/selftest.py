@@ -38,6 +38,8 @@ THIRD_PARTY_MODULES = (
     "keyring",
     "platformdirs",
     "certifi",
+    "truststore",
+    "watchdog",
 )
 QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg")
 
@@ -190,7 +192,17 @@ def check_tls() -> CheckResult:
         return CheckResult(FAIL, f"certificate bundle {bundle} holds no certificates")
     system = ssl.create_default_context()
     system_cas = system.cert_store_stats().get("x509_ca", 0)
-    return CheckResult(OK, f"{ssl.OPENSSL_VERSION}; certifi bundle {cas} CAs ({bundle}); system store {system_cas} CAs")
+    try:
+        from noojee_desktop.core.api import default_ssl_context
+        import truststore
+
+        uses_system = isinstance(default_ssl_context(), truststore.SSLContext)
+    except ImportError as e:
+        return CheckResult(FAIL, f"the operating system's certificate store cannot be used ({e})")
+    if not uses_system:
+        return CheckResult(FAIL, "connections do not check certificates against the operating system's store")
+    return CheckResult(OK, f"{ssl.OPENSSL_VERSION}; operating system store used (truststore); "
+                           f"certifi bundle {cas} CAs ({bundle}); OpenSSL default paths {system_cas} CAs")
 
 
 def check_keyring() -> CheckResult:

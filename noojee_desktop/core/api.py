@@ -40,6 +40,12 @@ import httpx
 
 from noojee_desktop.core.codes import CodeInfo, categorise_http_failure, lookup
 from noojee_desktop.core.secrets import MASK, install_log_masking, mask, register_key
+from noojee_desktop.core.tlsinfo import (
+    CertificateNames,
+    certificate_names,
+    describe_verify_failure,
+    fetch_peer_certificate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -174,13 +180,19 @@ class ConnectFailed(ApiError):
 
 
 class TlsError(ApiError):
-    """The secure (TLS) connection could not be set up: certificate not trusted, and the like."""
+    """The secure (TLS) connection could not be set up: certificate not trusted, and the like.
+
+    ``refused_certificate``: subject and issuer of the certificate the server offered, when it
+    was refused and could be read (also in the message, for IT)."""
 
     default_hint = (
-        "If your company's network inspects secure traffic through a proxy, set its CA "
-        "certificate bundle in Settings (CA bundle); otherwise ask IT to check the "
+        "The app trusts the certificates of this computer's certificate store. If your company's "
+        "network inspects secure traffic, ask IT to install the issuer's root certificate there, "
+        "or set its CA certificate bundle in Settings (CA bundle); otherwise ask IT to check the "
         "dialler's certificate."
     )
+    certificate_refused: bool = False
+    refused_certificate: "CertificateNames | None" = None
 
 
 class RequestTimeout(ApiError):
@@ -352,6 +364,23 @@ def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException 
     return None
 
 
+# --------------------------------------------------------------------------- TLS
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """Certificates are checked against the operating system's store (Windows certificate store,
+    macOS keychain, the distribution's CA bundle and SSL_CERT_FILE/SSL_CERT_DIR on Linux), where
+    IT installs the root of a proxy that inspects secure traffic. Python's own bundle (certifi)
+    only when truststore is missing."""
+    try:
+        import truststore
+    except ImportError:  # pragma: no cover - a dependency; kept working without it
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 # --------------------------------------------------------------------------- the client
 
 
@@ -386,16 +415,19 @@ class NoojeeClient:
 
     @staticmethod
     def _ssl_context(verify: bool | str) -> bool | ssl.SSLContext:
-        """True/False as given; a CA bundle path (file or folder) becomes an SSLContext.
+        """True: the operating system's certificate store (:func:`default_ssl_context`); False:
+        no verification; a CA bundle path (file or folder) becomes an SSLContext.
 
         The bundle is added to the usual trusted roots, so a file holding only the
         corporate proxy's root certificate works as well as a full bundle.
         """
-        if isinstance(verify, bool):
-            return verify
+        if verify is False:
+            return False
+        if verify is True:
+            return default_ssl_context()
         path = os.fspath(verify)
         if not path:
-            return True
+            return default_ssl_context()
         if not os.path.exists(path):
             raise TlsError(
                 f"The CA bundle '{path}' does not exist.",
@@ -533,6 +565,8 @@ class NoojeeClient:
             elapsed = time.monotonic() - started
             error = self._translate(exc, verb, shown)
             log.info("%s %s failed after %.3f s: %s: %s", verb, shown, elapsed, type(exc).__name__, mask(exc))
+        if isinstance(error, TlsError) and error.refused_certificate is None:
+            error = await self._name_refused_certificate(error)
         if error is not None:
             raise error from None  # outside the except block: no __context__ either
         elapsed = time.monotonic() - started
@@ -578,11 +612,17 @@ class NoojeeClient:
             )
         if isinstance(exc, httpx.ConnectError):
             if _find_cause(exc, ssl.SSLError) is not None or "SSL" in str(exc) or "CERTIFICATE" in str(exc):
-                why = "its certificate is not trusted" if "CERTIFICATE" in str(exc).upper() else "the secure handshake failed"
-                return TlsError(
+                refused = "CERTIFICATE" in str(exc).upper()
+                why = "its certificate is not trusted" if refused else "the secure handshake failed"
+                reason = describe_verify_failure(_find_cause(exc, ssl.SSLCertVerificationError))
+                if refused and reason:
+                    why += f" ({reason})"
+                error = TlsError(
                     f"Could not set up a secure connection to {host}: {why}.",
                     details=details, may_have_landed=False, retryable=False,
                 )
+                error.certificate_refused = refused
+                return error
             if _find_cause(exc, socket.gaierror) is not None or "Name or service not known" in str(exc) \
                     or "nodename nor servname" in str(exc) or "getaddrinfo" in str(exc):
                 what = f"Could not find the server {self._host} (the name could not be looked up)."
@@ -617,6 +657,25 @@ class NoojeeClient:
             hint="Check the server address in Settings and try again.",
             details=details, may_have_landed=post,
         )
+
+    async def _name_refused_certificate(self, error: TlsError) -> TlsError:
+        """The same error, saying which certificate was refused and who issued it (fetched once
+        more without verification, nothing sent, a few seconds at most). Not through a proxy: the
+        certificate seen directly would not be the one the proxy showed."""
+        if not error.certificate_refused or self._transport is not None or self._system_proxy():
+            return error
+        parts = urlsplit(self.base_url)
+        der = await fetch_peer_certificate(parts.hostname or "", parts.port or 443,
+                                           timeout=min(5.0, self.timeouts.connect))
+        names = certificate_names(der) if der else None
+        if names is None:
+            return error
+        text = (f"{error.user_message} The certificate it offered is "
+                f"'{names.subject or 'without a name'}', issued by '{names.issuer or 'an unnamed authority'}'.")
+        named = TlsError(text, hint=error.hint, details=error.details, may_have_landed=False, retryable=False)
+        named.certificate_refused = True
+        named.refused_certificate = names
+        return named
 
     def _system_proxy(self) -> str:
         """host:port of the system proxy the calls go through ('' when none), for messages."""
