@@ -3,7 +3,8 @@
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
         [--generate-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
-        [--dry-run] [--resume | --new-upload] [--insecure-http] [--outage-tolerance SECONDS]
+        [--dry-run] [--resume | --new-upload] [--insecure-http] [--ca-bundle FILE]
+        [--outage-tolerance SECONDS]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
@@ -51,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 every row inserted; 1 some rows rejected or failed; 2 bad usage or "
         "unreadable input (nothing sent); 3 server unreachable or key refused.")
     p.add_argument("file", metavar="FILE", help="the lead list (.xlsx, .xls, .ods, .csv ...)")
+    add_job_options(p)
+    p.add_argument("--results", metavar="PATH", help="results file (.xlsx or .csv); default: next to FILE")
+    p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
+    p.add_argument("--new-upload", action="store_true",
+                   help="send every row again even though an upload of this file was interrupted")
+    return p
+
+
+def add_job_options(p: argparse.ArgumentParser) -> None:
+    """The options of an upload job that ``upload`` and ``watch`` share."""
     p.add_argument("--server", required=True, metavar="URL", help="the dialler's address")
     p.add_argument("--template", required=True, metavar="T", help="campaign template: id or exact name")
     p.add_argument("--campaign", required=True, metavar="C", help="campaign: id or exact name")
@@ -62,23 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
     p.add_argument("--generate-external-ids", action="store_true",
                    help="give rows without an external id a stable one, so every retry is safe")
-    p.add_argument("--results", metavar="PATH", help="results file (.xlsx or .csv); default: next to FILE")
     p.add_argument("--concurrency", default="auto", metavar="N|auto",
                    help="calls at once: auto (finds what the dialler takes) or a number")
     p.add_argument("--timeout", type=float, default=90.0, metavar="SECONDS",
                    help="how long to wait for each reply (the vendor asks for more than 60)")
     p.add_argument("--outage-tolerance", type=float, default=600.0, metavar="SECONDS",
                    help="how long to keep retrying while the dialler is down (default 600)")
-    p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
-    p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
-    p.add_argument("--new-upload", action="store_true",
-                   help="send every row again even though an upload of this file was interrupted")
     p.add_argument("--insecure-http", action="store_true", help="allow plain http to a remote dialler")
-    return p
+    p.add_argument("--ca-bundle", metavar="FILE",
+                   help="extra CA certificates to trust (the operating system's store is used anyway)")
 
 
 def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def check_job_options(args) -> int | str:
+    """The numbers of :func:`add_job_options` checked (UsageError); the concurrency to use."""
+    concurrency = _concurrency(args.concurrency)
+    if args.timeout <= 0 or args.outage_tolerance < 0:
+        raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
+    return concurrency
 
 
 def _concurrency(value: str) -> int | str:
@@ -297,7 +313,30 @@ def _write_results(args, sheet, outcomes) -> Path | None:
     return written
 
 
+def invalid_outcomes(rows) -> list:
+    """Per row: None (sendable) or its INVALID outcome with the reasons, for a results file."""
+    from noojee_desktop.core.engine import issues_text
+    from noojee_desktop.core.outcome import RowOutcome
+
+    return [None if r.sendable else RowOutcome(Category.INVALID, None, issues_text(r.issues)) for r in rows]
+
+
+def exit_code(summary) -> int:
+    if summary.stopped in ("refused", "unreachable"):
+        return EXIT_SERVER
+    return EXIT_OK if summary.all_inserted else EXIT_SOME_FAILED
+
+
 async def _upload(args, sheet, rows, concurrency) -> int:
+    summary, _results = await run_upload(args, sheet, rows, concurrency)
+    return exit_code(summary)
+
+
+async def run_upload(args, sheet, rows, concurrency, *, on_engine=None):
+    """Resolve the names, run the engine with the journal, print the summary, write the results:
+    (JobSummary, results path or None). ``on_engine(engine)``, when given, is called once the
+    engine exists and takes over stopping it (the caller's own signal handling); otherwise
+    Ctrl+C / SIGTERM cancel it here."""
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
     from noojee_desktop.core.journal import Journal
@@ -306,6 +345,7 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     timeouts = Timeouts(read=args.timeout)
     try:
         client = NoojeeClient(args.server, key, timeouts=timeouts, allow_insecure_http=args.insecure_http,
+                              verify=args.ca_bundle or True,
                               max_connections=max(32, concurrency if isinstance(concurrency, int) else 0))
     except ApiError as e:
         raise UsageError(str(e)) from None
@@ -350,8 +390,11 @@ async def _upload(args, sheet, rows, concurrency) -> int:
                     os._exit(130)
 
             try:
-                loop.add_signal_handler(signal.SIGINT, on_interrupt)
-                loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+                if on_engine is not None:
+                    on_engine(engine)
+                else:
+                    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+                    loop.add_signal_handler(signal.SIGTERM, on_interrupt)
             except (NotImplementedError, RuntimeError):  # Windows
                 pass
             ticker = asyncio.create_task(printer.run())
@@ -361,8 +404,9 @@ async def _upload(args, sheet, rows, concurrency) -> int:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
                 try:
-                    loop.remove_signal_handler(signal.SIGINT)
-                    loop.remove_signal_handler(signal.SIGTERM)
+                    if on_engine is None:
+                        loop.remove_signal_handler(signal.SIGINT)
+                        loop.remove_signal_handler(signal.SIGTERM)
                 except (NotImplementedError, RuntimeError):
                     pass
             printer.show(final=True)
@@ -372,10 +416,8 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
-    _write_results(args, sheet, summary.outcomes)
-    if summary.stopped in ("refused", "unreachable"):
-        return EXIT_SERVER
-    return EXIT_OK if summary.all_inserted else EXIT_SOME_FAILED
+    results = _write_results(args, sheet, summary.outcomes)
+    return summary, results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -387,9 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
     started = time.monotonic()
     try:
-        concurrency = _concurrency(args.concurrency)
-        if args.timeout <= 0 or args.outage_tolerance < 0:
-            raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
+        concurrency = check_job_options(args)
         sheet, rows = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
@@ -397,11 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not all(v.strip().isdigit() for v in ids):
                 # names need the server to be resolved; check them, send nothing
                 asyncio.run(_check_names(args))
-            from noojee_desktop.core.engine import issues_text
-            from noojee_desktop.core.outcome import RowOutcome
-
-            outcomes = [None if r.sendable else RowOutcome(Category.INVALID, None, issues_text(r.issues))
-                        for r in rows]
+            outcomes = invalid_outcomes(rows)
             if args.results:
                 _write_results(args, sheet, outcomes)
             _err("Dry run: nothing was sent.")
@@ -425,7 +461,8 @@ async def _check_names(args) -> None:
 
     key = _get_key(args.server)
     try:
-        client = NoojeeClient(args.server, key, allow_insecure_http=args.insecure_http)
+        client = NoojeeClient(args.server, key, allow_insecure_http=args.insecure_http,
+                              verify=args.ca_bundle or True)
     except ApiError as e:   # the address itself (never retryable)
         raise UsageError(str(e)) from None
     async with client:
