@@ -3,8 +3,9 @@
     noojee-desktop [FILE] [--sandbox] [--server URL] [--self-test]   the desktop app
     noojee-desktop sandbox [--port N] ...                              the built-in sandbox dialler
     noojee-desktop upload FILE --server URL ...                        headless upload
+    noojee-desktop watch INBOX --server URL ...                        upload what arrives in a folder
 
-Each sub-command is a module of this package (``upload``, ``templates``, ``sandbox``,
+Each sub-command is a module of this package (``upload``, ``watch``, ``templates``, ``sandbox``,
 ``selftest``) and owns its own argument parser; this only dispatches, and keeps
 imports lazy so the headless commands never load Qt.
 """
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from noojee_desktop.commands.upload import main as upload_main
 
         return upload_main(argv[1:])
+    if argv and argv[0] == "watch":
+        from noojee_desktop.commands.watch import main as watch_main
+
+        return watch_main(argv[1:])
     if argv and argv[0] == "templates":
         from noojee_desktop.commands.templates import main as templates_main
 
