@@ -278,3 +278,27 @@ def test_filing_never_overwrites(tmp_path):
     assert (dest / "leads.csv").read_text() == "first"
     assert (dest / "leads (2) - results.xlsx").read_text() == "results"
     assert not src.exists() and not results.exists()
+
+
+def test_a_dialler_that_is_down_pauses_the_watch_then_the_file_goes_through(sandbox_factory, tmp_path, watches):
+    server = sandbox_factory(service_time=0.01, down_until=3.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "leads.csv", _rows(5))
+    watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--once", "--outage-tolerance", "60")
+    assert watch.wait(90) == 0
+    assert (inbox / "done" / "leads.csv").exists()
+    assert len(_phones(server)) == 5
+    assert "Trying again" in watch.err.read_text(encoding="utf-8")
+
+
+def test_a_dialler_down_for_longer_leaves_the_file_in_the_inbox(sandbox_factory, tmp_path, watches):
+    server = sandbox_factory(service_time=0.01, down_until=600.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "leads.csv", _rows(5))
+    watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--once", "--outage-tolerance", "1")
+    assert watch.wait(90) == 3
+    assert (inbox / "leads.csv").exists() and not (inbox / "failed").exists()
+    assert any("leads.csv: dialler unavailable; left in the inbox" in line for line in watch.lines())
+    assert server.leads() == []

@@ -513,6 +513,10 @@ async def _watch(args, concurrency) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     install_log_masking()
+    # A windowed build started by Task Scheduler has no console: the lines go to the log only.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
