@@ -417,7 +417,7 @@ async def test_transport_failures_map_to_errors_that_say_what_to_do(
         else:
             assert "proxy" in str(err)
     if error_type is TlsError:
-        assert "CA bundle" in str(err)
+        assert "certificate store" in str(err) and "--ca-bundle" in str(err)
 
 
 async def test_read_timeout_on_a_list_did_not_land_anything(mock_client_factory):

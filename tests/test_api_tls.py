@@ -105,7 +105,7 @@ async def test_untrusted_certificate_is_a_tls_error_pointing_at_the_ca_bundle(tl
     assert "'CN=dialler.local', issued by 'CN=Corp Proxy Root'" in str(err)
     assert "does not trust" in str(err)
     assert err.refused_certificate.issuer == "CN=Corp Proxy Root"
-    assert "CA bundle" in err.hint and "certificate store" in err.hint and err.may_have_landed is False
+    assert "--ca-bundle" in err.hint and "certificate store" in err.hint and err.may_have_landed is False
     assert LEAKY_KEY not in str(err) + err.details + repr(err)
 
 

@@ -186,10 +186,10 @@ class TlsError(ApiError):
     was refused and could be read (also in the message, for IT)."""
 
     default_hint = (
-        "The app trusts the certificates of this computer's certificate store. If your company's "
-        "network inspects secure traffic, ask IT to install the issuer's root certificate there, "
-        "or set its CA certificate bundle in Settings (CA bundle); otherwise ask IT to check the "
-        "dialler's certificate."
+        "The app trusts the certificates in this computer's certificate store. If your company's "
+        "network inspects secure traffic, ask IT to install the issuer's root certificate there "
+        "(the headless commands also take a CA file with --ca-bundle); otherwise ask IT to check "
+        "the dialler's certificate."
     )
     certificate_refused: bool = False
     refused_certificate: "CertificateNames | None" = None
