@@ -100,6 +100,26 @@ def held_by_an_editor(path: Path) -> bool:
     return any((path.parent / owner).exists() for owner in owners)
 
 
+def open_elsewhere(path: Path) -> bool:
+    """Windows: another program still has the file open (a copy in progress, Excel): opening it
+    with no sharing fails. Elsewhere there is no such check (size and time have to do)."""
+    if sys.platform != "win32":
+        return False
+    import ctypes  # pragma: no cover - Windows only
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateFileW.restype = wintypes.HANDLE
+    kernel32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
+                                     wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
+    generic_read, open_existing, sharing_violation = 0x80000000, 3, 32
+    handle = kernel32.CreateFileW(str(path), generic_read, 0, None, open_existing, 0, None)
+    if handle == wintypes.HANDLE(-1).value:
+        return ctypes.get_last_error() == sharing_violation
+    kernel32.CloseHandle(handle)
+    return False
+
+
 @dataclass
 class _Seen:
     size: int
@@ -160,7 +180,7 @@ class Settler:
                 continue
             if now - seen.since < self.settle:
                 continue
-            if held_by_an_editor(path):
+            if held_by_an_editor(path) or open_elsewhere(path):
                 self.held.add(path)
                 continue
             ready.append((st.st_mtime_ns, path.name, path))
