@@ -302,3 +302,17 @@ def test_a_dialler_down_for_longer_leaves_the_file_in_the_inbox(sandbox_factory,
     assert (inbox / "leads.csv").exists() and not (inbox / "failed").exists()
     assert any("leads.csv: dialler unavailable; left in the inbox" in line for line in watch.lines())
     assert server.leads() == []
+
+
+def test_a_second_watch_on_the_same_inbox_refuses_to_start(sandbox, tmp_path, watches):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first = watches(inbox, sandbox, tmp_path / "logs")
+    _wait_for(lambda: any("watching" in line for line in first.lines()), 30, "the first watch",
+              first.proc, first.out)
+    second = watches(inbox, sandbox, tmp_path / "logs")
+    assert second.wait(30) == 4
+    assert "Another watch is already working on" in second.err.read_text(encoding="utf-8")
+    assert first.proc.poll() is None
+    first.proc.send_signal(signal.SIGINT)
+    assert first.wait(30) == 0

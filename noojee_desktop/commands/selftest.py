@@ -40,6 +40,7 @@ THIRD_PARTY_MODULES = (
     "certifi",
     "truststore",
     "watchdog",
+    "filelock",
 )
 QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg")
 

@@ -17,7 +17,9 @@ flight finish and are journaled, the half-done file stays in INBOX and the next 
 it. A dialler that cannot be reached, or refuses the key, leaves the file where it is and is
 tried again later.
 
-Exit status: 0 stopped on request (or --once done); 2 bad usage (no key, INBOX missing).
+Exit status: 0 stopped on request (or --once done); 2 bad usage (no key, INBOX missing);
+3 (--once) a file was left for later, the dialler being unavailable; 4 another watch already
+works on INBOX.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ DONE, FAILED, WORK = "done", "failed", "processing"
 REASON_SUFFIX = ".reason.txt"
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", REASON_SUFFIX)
+EXIT_BUSY = 4                             # another watch holds INBOX
 RETRY_BASE, RETRY_MAX = 30.0, 300.0       # dialler unavailable: try the file again after this
 IDLE_RESCAN = 60.0                        # native events: full rescan this often anyway
 
@@ -519,6 +522,26 @@ class Watch:
             await asyncio.gather(*waiters, return_exceptions=True)
 
 
+class InboxBusy(Exception):
+    """Another watch works on this folder."""
+
+
+def lock_inbox(inbox: Path):
+    """The operating-system lock one watch holds on its INBOX (in ``INBOX/processing/``, so two
+    computers watching one share are kept apart too, where the share supports locks); released
+    by the OS when the process ends, however it ends."""
+    from filelock import FileLock, Timeout
+
+    work = inbox / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(work / "watch.lock", thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise InboxBusy(f"Another watch is already working on {inbox}; this one stops.") from None
+    return lock
+
+
 async def _watch(args, concurrency) -> int:
     stop = _Stop(asyncio.get_running_loop())
     undo = stop.install()
@@ -559,8 +582,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except up.UsageError as e:
         up._err(str(e))
         return up.EXIT_USAGE
+    try:
+        lock = lock_inbox(inbox)
+    except (InboxBusy, OSError) as e:
+        up._err(str(e))
+        return EXIT_BUSY
     up._err(f"Log file: {log_path}")
-    return asyncio.run(_watch(args, concurrency))
+    try:
+        return asyncio.run(_watch(args, concurrency))
+    finally:
+        lock.release()
 
 
 if __name__ == "__main__":
