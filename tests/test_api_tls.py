@@ -213,3 +213,23 @@ async def test_headless_command_trusts_the_system_store_and_names_a_refused_cert
     assert code == 3, out
     assert "not trusted" in out and "'CN=dialler.local', issued by 'CN=Corp Proxy Root'" in out
     assert LEAKY_KEY not in out
+
+
+def test_certificate_names_reads_subject_and_issuer_of_any_certificate():
+    from noojee_desktop.core.tlsinfo import certificate_names
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "AU"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Zscaler Inc."),
+                         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Zscaler Inc."),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "Zscaler Intermediate Root CA (zscloud.net) (t)")])
+    issuer = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Société Générale ✓")])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+            .serial_number(2 ** 150).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    names = certificate_names(cert.public_bytes(serialization.Encoding.DER))
+    assert names.subject == "O=Zscaler Inc., OU=Zscaler Inc., CN=Zscaler Intermediate Root CA (zscloud.net) (t)"
+    assert names.issuer == "O=Société Générale ✓"
+    for junk in (b"", b"\x30", b"\x30\x84\xff\xff\xff\xff", b"not a certificate at all", bytes(range(256))):
+        assert certificate_names(junk) is None

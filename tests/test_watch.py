@@ -316,3 +316,18 @@ def test_a_second_watch_on_the_same_inbox_refuses_to_start(sandbox, tmp_path, wa
     assert first.proc.poll() is None
     first.proc.send_signal(signal.SIGINT)
     assert first.wait(30) == 0
+
+
+def test_sigterm_while_waiting_for_a_down_dialler_stops_at_once_and_sends_nothing(sandbox_factory, tmp_path,
+                                                                                  watches):
+    server = sandbox_factory(service_time=0.01, down_until=600.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "leads.csv", _rows(5))
+    watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--outage-tolerance", "600")
+    _wait_for(lambda: "Trying again" in watch.err.read_text(encoding="utf-8"), 60, "the wait for the dialler",
+              watch.proc, watch.out)
+    watch.proc.send_signal(signal.SIGTERM)
+    assert watch.wait(15) == 0      # not after --outage-tolerance
+    assert any("leads.csv: stopped before any lead was sent" in line for line in watch.lines())
+    assert (inbox / "leads.csv").exists() and server.leads() == []
