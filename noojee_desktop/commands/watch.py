@@ -565,9 +565,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as e:
         return up.EXIT_USAGE if e.code not in (0, None) else up.EXIT_OK
-    from noojee_desktop.core.logfile import setup_logging
-
-    log_path = setup_logging()
     try:
         concurrency = up.check_job_options(args)
         if args.settle < 0 or args.poll_interval <= 0:
@@ -582,6 +579,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except up.UsageError as e:
         up._err(str(e))
         return up.EXIT_USAGE
+    from noojee_desktop.core.logfile import setup_logging
+
+    log_path = setup_logging()
     try:
         lock = lock_inbox(inbox)
     except (InboxBusy, OSError) as e:
