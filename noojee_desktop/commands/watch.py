@@ -491,7 +491,13 @@ class Watch:
                         result = await self.take(path)
                     except OSError as e:   # a move that failed (disk full, permissions)
                         log.exception("filing %s failed", path)
-                        _say(f"{path.name}: could not be moved ({e}); left in the inbox until it changes")
+                        _say(f"{path.name}: could not be moved ({mask(e)}); left in the inbox until it changes")
+                        settler.skip(path)
+                        continue
+                    except Exception as e:  # noqa: BLE001 - a bug must not end the watch or lose the file
+                        log.exception("taking %s failed", path)
+                        _say(f"{path.name}: unexpected error ({type(e).__name__}: {mask(e)}; see the log); "
+                             "left in the inbox until it changes")
                         settler.skip(path)
                         continue
                     if result == "stopped":
