@@ -112,7 +112,7 @@ def _results_column(path: Path) -> list[str]:
 def test_a_file_written_in_three_chunks_is_taken_once_after_it_settled(sandbox, tmp_path, watches, how):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    watch = watches(inbox, sandbox, tmp_path / "logs", "--settle", "1.5", *how)
+    watch = watches(inbox, sandbox, tmp_path / "logs", "--settle", "2.5", *how)
     _wait_for(lambda: any("watching" in line for line in watch.lines()), 30, "the watch to start",
               watch.proc, watch.out)
     target = inbox / "leads.csv"
