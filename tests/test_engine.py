@@ -72,6 +72,8 @@ class FakeDialler:
         self.order: list[str] = []        # lead names in the order the calls came
         self.active = 0
         self.peak = 0                     # calls in progress at once, at most
+        self.contact_hours = {"Standard"}
+        self.tick = None                  # called at each call (a test's fake clock)
 
     def _reply(self, code):
         info = lookup(code)
@@ -86,6 +88,8 @@ class FakeDialler:
 
     async def insert_lead(self, t, c, a, lead, *, allow_duplicates=False):
         self.calls += 1
+        if self.tick is not None:
+            self.tick()
         self.order.append(lead.get("Name"))
         self.active += 1
         self.peak = max(self.peak, self.active)
@@ -111,6 +115,10 @@ class FakeDialler:
             raise RequestTimeout("No answer in time.", may_have_landed=True, retryable=True)
         if action in (109, 103, 110):
             return self._reply(action)
+        if not lead.get("FirstPhone"):          # the template's only phone field
+            return self._reply(102)
+        if lead.get("njContactHours") and lead["njContactHours"] not in self.contact_hours:
+            return self._reply(111)
         ext = lead.get("njExternalLeadId")
         if ext and any(s.get("njExternalLeadId") == ext for s in self.stored):
             return self._reply(112)

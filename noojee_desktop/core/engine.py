@@ -543,8 +543,7 @@ class UploadEngine:
                 if isinstance(e, AuthError) and self.on_halt is not None and ("auth",) not in self._accepted:
                     # the key or this workstation's address refused: the user may fix that on the
                     # dialler (whitelisting the IP) and go on; this row waits, unsent
-                    self._halt(("auth",), f"{e} Nothing more is sent until you decide: fix it and "
-                               "resume, or cancel.")
+                    self._halt(("auth",), f"{e} (Is this workstation's IP address whitelisted on the dialler?)")
                     continue
                 self._stop("refused", str(e))
                 continue
@@ -648,7 +647,6 @@ class UploadEngine:
 
     def _halt_text(self, sig: tuple) -> str:
         job = self.job
-        after = " Nothing more is sent until you decide: fix it and resume (the rows not sent are kept), or cancel."
         if sig[0] == "phone":
             def named(f: str) -> str:
                 column = job.columns.get(f)
@@ -659,22 +657,25 @@ class UploadEngine:
             verb = "is not one of" if len(fields) == 1 else "are not among"
             return (f"The dialler found no phone field (code 102 on the first {len(self._suspects[sig])} rows): "
                     f"{names} {verb} this template's phone fields. Map the phone column to one of the "
-                    "template's phone fields (for example FirstPhone; your Noojee administrator knows them)."
-                    + after)
+                    "template's phone fields (for example FirstPhone; your Noojee administrator knows them).")
         if sig[0] == "hours":
             return (f"The dialler does not know the Contact Hours '{sig[1]}' (code 111). Use the name of a "
-                    "Contact Hours set that exists on the dialler, or leave it empty for the template's default."
-                    + after)
+                    "Contact Hours set that exists on the dialler, or leave it empty for the template's default.")
         what = {115: ("allocation", job.allocation), 116: ("template", job.template),
                 117: ("campaign", job.campaign)}[sig[1]]
         kind, (ident, label) = what
         shown = f"'{label}' ({ident})" if label else str(ident)
         return (f"The dialler does not accept the {kind} {shown} (code {sig[1]}): choose the {kind} again "
-                "from the dialler's list." + after)
+                "from the dialler's list.")
 
     def _halt(self, sig: tuple, reason: str) -> None:
         if self._halted is not None or self._stop_reason is not None:
             return
+        if self.on_halt is None:
+            reason += " The upload stopped; the rows not sent are kept: fix this, then resume."
+        else:
+            reason += (" Nothing more is sent until you decide: stop, fix this and send the rest again, "
+                       "or resume to send the rest as it is.")
         log.warning("halting the upload: %s", mask(reason))
         self._halted = reason
         self._halt_sig = sig
