@@ -322,8 +322,7 @@ async def _upload(args, sheet, rows, concurrency, mapping=None) -> int:
                            allow_duplicates=args.allow_duplicates,
                            generate_external_ids=args.generate_external_ids)
             if mapping is not None:     # names for a halt message (102 names the phone fields)
-                spec.columns = {f: c for c, f in mapping.columns.items() if f}
-                spec.phone_fields = tuple(f for f in sorted(mapping.phone_fields) if f in spec.columns)
+                spec.name_mapping(mapping)
             earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
                                              allocation[0])
             if args.resume:

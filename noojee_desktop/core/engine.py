@@ -125,6 +125,11 @@ class JobSpec:
     def settings(self) -> dict[str, Any]:
         return {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids}
 
+    def name_mapping(self, mapping: Any) -> None:
+        """Take the names a halt message needs from a ``sheet.Mapping`` (columns, phone fields)."""
+        self.columns = {f: c for c, f in mapping.columns.items() if f}
+        self.phone_fields = tuple(f for f in sorted(mapping.phone_fields) if f in self.columns)
+
 
 @dataclass
 class RetryPolicy:
@@ -651,13 +656,16 @@ class UploadEngine:
             def named(f: str) -> str:
                 column = job.columns.get(f)
                 return f"'{f}'" + (f" (column '{column}')" if column and column != f else "")
-            fields = [f for f in job.phone_fields] or sorted({f for r, _ in self._suspects[sig] for f in r.lead
-                                                              if not f.startswith("nj")})
-            names = ", ".join(named(f) for f in fields) or "none"
-            verb = "is not one of" if len(fields) == 1 else "are not among"
-            return (f"The dialler found no phone field (code 102 on the first {len(self._suspects[sig])} rows): "
-                    f"{names} {verb} this template's phone fields. Map the phone column to one of the "
-                    "template's phone fields (for example FirstPhone; your Noojee administrator knows them).")
+            first = f"The dialler found no phone field (code 102 on the first {len(self._suspects[sig])} rows): "
+            fix = (" Map the phone column to one of the template's phone fields (your Noojee administrator "
+                   "knows their names).")
+            fields = list(job.phone_fields)
+            if fields:
+                verb = "is not one of" if len(fields) == 1 else "are not among"
+                return first + f"{', '.join(named(f) for f in fields)} {verb} this template's phone fields." + fix
+            sent = sorted({f for r, _ in self._suspects[sig] for f in r.lead if not f.startswith("nj")})
+            return (first + f"none of the fields sent ({', '.join(named(f) for f in sent)}) is one of this "
+                    "template's phone fields." + fix)
         if sig[0] == "hours":
             return (f"The dialler does not know the Contact Hours '{sig[1]}' (code 111). Use the name of a "
                     "Contact Hours set that exists on the dialler, or leave it empty for the template's default.")
