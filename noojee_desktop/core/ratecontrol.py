@@ -179,6 +179,8 @@ class RateController:
         self.base_rtt = min(mean for _, mean in self._samples)
         if self.fixed is not None or was_probing:
             return
+        if self.cap is not None and self.cwnd >= self.cap:
+            return      # held lower from outside: these latencies say nothing about a bigger window
         queued = self.cwnd * (1.0 - self.base_rtt / rtt) if rtt > 0 else 0.0
         self.last_queued = queued
         s = self.settings
