@@ -127,7 +127,8 @@ class RateController:
     def on_success(self, latency: float) -> None:
         self._finish()
         if self._probe_skip > 0:
-            # sent under the full window before the probe began: they queued, not a base sample
+            # sent under another window (before a probe began, before slow start doubled):
+            # not a sample of this round's window
             self._probe_skip -= 1
             return
         self._round_latencies.append(latency)
@@ -192,6 +193,10 @@ class RateController:
         if self.slow_start:
             if queued < alpha:
                 self.cwnd = min(s.maximum, self.cwnd * 2)
+                # the calls in flight went out under the old window: the next round measures
+                # the new one only (else a round half at the old window hides the queueing and
+                # the window doubles once too often)
+                self._probe_skip = self.inflight
             else:
                 # the calls that did not queue are about the slots: keep those, plus one waiting
                 self.slow_start = False
