@@ -159,3 +159,26 @@ async def test_retry_failed_rows_has_its_own_totals_and_rate():
     assert seen and all(p.run_total == 10 and p.retrying for p in seen)
     assert any(0 < p.run_done < 10 for p in seen)        # the bar moves through the retry's own rows
     assert 9.0 <= last.rate <= 11.0                      # the retry's rate, not the first run's
+
+
+async def test_a_resumed_run_counts_its_own_rows():
+    client = FakeDialler()
+    client.gate = asyncio.Event()
+    client.hold_after = 30                 # the 31st call and later are held in flight
+    j = Journal()
+    first = UploadEngine(client, spec(), rows(100), j, concurrency=2, policy=FAST, rate=FAST_RATE)
+    task = asyncio.create_task(first.run())
+    await _poll(lambda: client.calls >= 32, "32 calls")
+    first.cancel()
+    client.gate.set()
+    summary = await task
+    unsent = summary.counts[Category.CANCELLED]
+    assert summary.inserted + unsent == 100 and unsent >= 60
+    seen = []
+    client.tick = lambda: seen.append(resumed.progress())
+    resumed = UploadEngine(client, spec(resume_job_id=summary.job_id), rows(100), j, concurrency=2, policy=FAST,
+                           rate=FAST_RATE)
+    again = await resumed.run()
+    assert again.all_inserted and len(client.stored) == 100
+    assert seen and all(p.run_total == unsent and p.total == 100 and not p.retrying for p in seen)
+    assert seen[0].done == 100 - unsent and seen[0].run_done == 0
