@@ -331,3 +331,19 @@ def test_sigterm_while_waiting_for_a_down_dialler_stops_at_once_and_sends_nothin
     assert watch.wait(15) == 0      # not after --outage-tolerance
     assert any("leads.csv: stopped before any lead was sent" in line for line in watch.lines())
     assert (inbox / "leads.csv").exists() and server.leads() == []
+
+
+def test_a_refusal_every_row_would_get_halts_the_file_into_failed_with_the_fix(sandbox, tmp_path, watches):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with open(inbox / "leads.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "Phone No."])
+        w.writerows([[f"Lead {i}", f"03{i:08d}"] for i in range(60)])
+    watch = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once",
+                    "--map", "Phone No.=Phone Number", "--phone-fields", "Phone Number")
+    assert watch.wait(60) == 0
+    reason = (inbox / "failed" / "leads.csv.reason.txt").read_text(encoding="utf-8")
+    assert "no phone field" in reason and "put the file back into the inbox" in reason
+    assert any("leads.csv: halted" in line and "-> failed/leads.csv" in line for line in watch.lines())
+    assert len(sandbox.request_log()) < 60 and sandbox.leads() == []

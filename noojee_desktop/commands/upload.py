@@ -11,8 +11,10 @@ keyring entry the app saved: service ``noojee-desktop``, user name the server's 
 (lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
 "dialler.example.com")``. Never from the command line (it would show in process lists).
 
-Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which);
-2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
+Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which),
+or the upload stopped on a refusal every row would get (e.g. 102: the phone column is not one of
+the template's phone fields; the message says what to change, the rows not sent are kept for
+``--resume``); 2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ def _read_and_validate(args):
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
                          + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
     rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows
+    return sheet, rows, mapping
 
 
 def _print_validation(rows) -> None:
@@ -265,10 +267,12 @@ class _ProgressPrinter:
     def line(self) -> str:
         p = self.engine.progress()
         parts = [f"{p.done}/{p.total} rows"]
+        if p.run_total != p.total:      # a resume: this run's own rows
+            parts.append(f"this run {p.run_done}/{p.run_total}")
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
-        if p.eta is not None and p.done < p.total:
+        if p.eta is not None and p.run_done < p.run_total:
             eta = int(p.eta)
             parts.append(f"ETA {eta // 60}:{eta % 60:02d}")
         parts.append(p.concurrency)
@@ -327,12 +331,12 @@ def exit_code(summary) -> int:
     return EXIT_OK if summary.all_inserted else EXIT_SOME_FAILED
 
 
-async def _upload(args, sheet, rows, concurrency) -> int:
-    summary, _results = await run_upload(args, sheet, rows, concurrency)
+async def _upload(args, sheet, rows, concurrency, mapping=None) -> int:
+    summary, _results = await run_upload(args, sheet, rows, concurrency, mapping)
     return exit_code(summary)
 
 
-async def run_upload(args, sheet, rows, concurrency, *, on_engine=None):
+async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=None):
     """Resolve the names, run the engine with the journal, print the summary, write the results:
     (JobSummary, results path or None). ``on_engine(engine)``, when given, is called once the
     engine exists and takes over stopping it (the caller's own signal handling); otherwise
@@ -357,6 +361,8 @@ async def run_upload(args, sheet, rows, concurrency, *, on_engine=None):
                            file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                            allow_duplicates=args.allow_duplicates,
                            generate_external_ids=args.generate_external_ids)
+            if mapping is not None:     # names for a halt message (102 names the phone fields)
+                spec.name_mapping(mapping)
             earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
                                              allocation[0])
             if args.resume:
@@ -416,6 +422,8 @@ async def run_upload(args, sheet, rows, concurrency, *, on_engine=None):
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
+    if summary.stopped == "halted" and on_engine is None:
+        _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
     results = _write_results(args, sheet, summary.outcomes)
     return summary, results
 
@@ -430,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         concurrency = check_job_options(args)
-        sheet, rows = _read_and_validate(args)
+        sheet, rows, mapping = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
             ids = (args.template, args.campaign, args.allocation)
@@ -444,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):
             raise UsageError("No row can be sent: fix the rows above and try again.")
-        code = asyncio.run(_upload(args, sheet, rows, concurrency))
+        code = asyncio.run(_upload(args, sheet, rows, concurrency, mapping))
     except UsageError as e:
         _err(str(e))
         _err("Nothing was sent.")

@@ -381,7 +381,7 @@ class Watch:
         ns = _file_namespace(self.args, path, results)
         up._err(f"--- {path.name}")
         try:
-            sheet, rows = up._read_and_validate(ns)
+            sheet, rows, mapping = up._read_and_validate(ns)
         except up.UsageError as e:
             self._failed(path, f"not read: {e}")
             return "moved"
@@ -409,7 +409,7 @@ class Watch:
                 engine.cancel()
 
         try:
-            outcome = await self._run_until_stopped(up.run_upload(ns, sheet, rows, self.concurrency,
+            outcome = await self._run_until_stopped(up.run_upload(ns, sheet, rows, self.concurrency, mapping,
                                                                   on_engine=adopt))
             if outcome is None:
                 _say(f"{path.name}: stopped before any lead was sent; left in the inbox")
@@ -428,6 +428,11 @@ class Watch:
         if summary.stopped in ("unreachable", "refused"):
             return self._later(path, summary.message, summary)
         self.retry_delay = RETRY_BASE
+        if summary.stopped == "halted":   # a refusal every row would get: the job's settings need a fix
+            self._failed(path, f"stopped: {summary.message} Fix the watch's options (e.g. --map) and put the "
+                         "file back into the inbox: the rows not sent yet are sent then.",
+                         results=written, what=f"halted, {_counts_text(summary)}")
+            return "moved"
         if summary.all_inserted:
             target = file_away(path, self.inbox / DONE, results=written)
             _say(f"{path.name}: {_counts_text(summary)} -> {DONE}/{target.name}")
