@@ -347,3 +347,27 @@ def test_a_refusal_every_row_would_get_halts_the_file_into_failed_with_the_fix(s
     assert "no phone field" in reason and "put the file back into the inbox" in reason
     assert any("leads.csv: halted" in line and "-> failed/leads.csv" in line for line in watch.lines())
     assert len(sandbox.request_log()) < 60 and sandbox.leads() == []
+
+
+def test_watch_stop_asks_the_running_watch_to_stop_cleanly_mid_file(sandbox_factory, tmp_path, watches):
+    """Where no signal can be sent (the windowed Windows build), `watch INBOX --stop` does it."""
+    server = sandbox_factory(slots=2, service_time=0.02)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "big.csv", _rows(150))
+    env = dict(os.environ)
+    stop_cmd = [sys.executable, "-m", "noojee_desktop", "watch", str(inbox), "--stop", "--stop-wait", "30"]
+    none = subprocess.run(stop_cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert none.returncode == 1 and "No watch is running" in none.stderr
+
+    watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--concurrency", "2")
+    _wait_for(lambda: len(server.leads()) >= 20, 60, "the upload to get going", watch.proc, watch.out)
+    stopped = subprocess.run(stop_cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert stopped.returncode == 0 and "The watch stopped." in stopped.stderr, stopped.stderr
+    assert watch.wait(10) == 0
+    assert len(server.leads()) < 150 and (inbox / "big.csv").exists()
+    assert any("big.csv: stopped" in line for line in watch.lines())
+    again = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--once")
+    assert again.wait(90) == 0
+    phones = _phones(server)
+    assert len(phones) == 150 and len(set(phones)) == 150

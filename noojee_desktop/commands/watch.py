@@ -4,6 +4,7 @@
         [the upload options that apply: --sheet --map --phone-fields --allow-duplicates
          --generate-external-ids --concurrency --timeout --outage-tolerance --ca-bundle ...]
         [--settle SECONDS] [--min-rows N] [--max-rows N] [--poll] [--poll-interval SECONDS] [--once]
+    noojee-desktop watch INBOX --stop [--stop-wait SECONDS]     stop the watch on INBOX cleanly
 
 Each file is uploaded exactly as ``noojee-desktop upload FILE --resume`` would (same reading,
 checks, engine, journal and rules: commands/upload.py's own functions), one at a time, oldest
@@ -12,7 +13,7 @@ workbook, to ``INBOX/done/`` (every row inserted) or ``INBOX/failed/`` (unreadab
 sendable, outside --min-rows/--max-rows, or some rows not inserted; a ``NAME.reason.txt``
 beside it says why). Names are never overwritten: " (2)", " (3)"... are added.
 
-Ctrl+C, SIGTERM or closing the console window stop it cleanly: nothing new is sent, calls in
+Ctrl+C, SIGTERM, closing the console window or ``watch INBOX --stop`` stop it cleanly: nothing new is sent, calls in
 flight finish and are journaled, the half-done file stays in INBOX and the next start finishes
 it. A dialler that cannot be reached, or refuses the key, leaves the file where it is and is
 tried again later.
@@ -49,6 +50,9 @@ REASON_SUFFIX = ".reason.txt"
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", REASON_SUFFIX)
 EXIT_BUSY = 4                             # another watch holds INBOX
+EXIT_NOT_STOPPED = 1                      # --stop: no watch was running, or it did not stop in time
+STOP_FILE = "stop-request"                # in INBOX/processing/: ``--stop`` asks the running watch to stop
+STOP_FILE_CHECK = 1.0
 RETRY_BASE, RETRY_MAX = 30.0, 300.0       # dialler unavailable: try the file again after this
 IDLE_RESCAN = 60.0                        # native events: full rescan this often anyway
 
@@ -75,6 +79,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="how often to look when polling (default 5)")
     p.add_argument("--once", action="store_true",
                    help="take the files that are there (waiting for each to settle), then exit")
+    _add_stop_options(p)
+    return p
+
+
+def _add_stop_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stop", action="store_true",
+                   help="ask the watch running on INBOX to stop cleanly and wait for it (up to --stop-wait); "
+                   "needs no other option")
+    p.add_argument("--stop-wait", type=float, default=120.0, metavar="SECONDS",
+                   help="how long --stop waits for the calls in flight to finish (default 120)")
+
+
+def _stop_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="noojee-desktop watch INBOX --stop")
+    p.add_argument("inbox", metavar="INBOX")
+    _add_stop_options(p)
     return p
 
 
@@ -481,6 +501,9 @@ class Watch:
         _say(f"watching {self.inbox} ({how}; a file is taken {self.args.settle:g} s after it stops changing)")
         interval = self.args.poll_interval if observer is None else IDLE_RESCAN
         told_held: set[Path] = set()
+        stop_file = self.work / STOP_FILE
+        stop_file.unlink(missing_ok=True)      # a request meant for an earlier run
+        stopper = asyncio.ensure_future(self._watch_stop_file(stop_file))
         try:
             while not self.stop.event.is_set():
                 if time.monotonic() < self.not_before:
@@ -515,11 +538,24 @@ class Watch:
                     break
                 await self._wait(wake, min(interval, hint) if hint is not None else interval)
         finally:
+            stopper.cancel()
+            await asyncio.gather(stopper, return_exceptions=True)
             if observer is not None:
                 observer.stop()
                 observer.join(5)
         _say("watch stopped")
         return self.exit if self.args.once else up.EXIT_OK
+
+    async def _watch_stop_file(self, stop_file: Path) -> None:
+        """``noojee-desktop watch INBOX --stop`` leaves this file: a clean stop where no signal can
+        be sent (the windowed Windows build has no console; Task Scheduler's End kills)."""
+        while not self.stop.event.is_set():
+            await asyncio.sleep(STOP_FILE_CHECK)
+            if stop_file.exists():
+                stop_file.unlink(missing_ok=True)
+                log.info("stop requested by %s", stop_file)
+                self.stop.request()
+                return
 
     async def _wait(self, wake: asyncio.Event, seconds: float) -> None:
         """Until ``seconds`` pass, the folder changes or a stop is requested."""
@@ -553,6 +589,36 @@ def lock_inbox(inbox: Path):
     return lock
 
 
+def request_stop(inbox: Path, wait: float) -> int:
+    """Leave the stop request for the watch on ``inbox`` and wait until it has let go of the folder."""
+    from filelock import FileLock, Timeout
+
+    work = inbox / WORK
+    if not inbox.is_dir():
+        up._err(f"The folder {inbox} does not exist.")
+        return up.EXIT_USAGE
+    work.mkdir(exist_ok=True)
+    probe = FileLock(work / "watch.lock", thread_local=False)
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        pass
+    else:
+        probe.release()
+        up._err(f"No watch is running on {inbox}.")
+        return EXIT_NOT_STOPPED
+    (work / STOP_FILE).write_text("stop\n", encoding="utf-8")
+    up._err(f"Asked the watch on {inbox} to stop; waiting for the calls in flight to finish...")
+    try:
+        probe.acquire(timeout=max(0.0, wait))
+    except Timeout:
+        up._err(f"The watch has not stopped after {wait:g} s; it will stop once its calls in flight finish.")
+        return EXIT_NOT_STOPPED
+    probe.release()
+    up._err("The watch stopped.")
+    return up.EXIT_OK
+
+
 async def _watch(args, concurrency) -> int:
     stop = _Stop(asyncio.get_running_loop())
     undo = stop.install()
@@ -571,11 +637,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _stop_parser() if "--stop" in argv else _parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(argv)
     except SystemExit as e:
         return up.EXIT_USAGE if e.code not in (0, None) else up.EXIT_OK
+    if args.stop:
+        return request_stop(Path(args.inbox), args.stop_wait)
     try:
         concurrency = up.check_job_options(args)
         if args.settle < 0 or args.poll_interval <= 0:
