@@ -317,19 +317,26 @@ def check_already_loaded(journal: Journal, server: str, campaign: tuple[int, str
     for p in prepared:
         if not p.sendable:
             continue
-        hashes[p.index] = lead_hash(p.lead)
-        ext = own_external_id(p.lead)
+        lead = p.lead      # (built on each access)
+        hashes[p.index] = lead_hash(lead)
+        ext = own_external_id(lead)
         if ext:
             ext_ids[p.index] = ext
     found = journal.already_inserted(server, campaign[0], hashes, ext_ids)
     result = AlreadyLoaded(campaign[1] or str(campaign[0]))
-    for index, (job_id, when, cname) in found.items():
-        where = cname or campaign[1] or f"campaign {campaign[0]}"
-        at = f" on {when.day} {when:%b %Y} at {when:%H:%M}" if when else ""
-        result.outcomes[index] = RowOutcome(
-            Category.ALREADY_LOADED, None, f"Already inserted into {where}{at} by upload #{job_id}; not sent again.",
-            0, when, "")
-        old = result.jobs.get(job_id)
-        if job_id not in result.jobs or (when and (old is None or when > old)):
-            result.jobs[job_id] = when
+    made: dict[tuple[int, str | None, str], RowOutcome] = {}   # one outcome per job and minute
+    for index, (job_id, sent_at, cname) in found.items():
+        key = (job_id, sent_at[:16] if sent_at else None, cname)
+        outcome = made.get(key)
+        if outcome is None:
+            when = datetime.fromisoformat(sent_at) if sent_at else None
+            where = cname or campaign[1] or f"campaign {campaign[0]}"
+            at = f" on {when.day} {when:%b %Y} at {when:%H:%M}" if when else ""
+            outcome = made[key] = RowOutcome(
+                Category.ALREADY_LOADED, None,
+                f"Already inserted into {where}{at} by upload #{job_id}; not sent again.", 0, when, "")
+            old = result.jobs.get(job_id)
+            if job_id not in result.jobs or (when and (old is None or when > old)):
+                result.jobs[job_id] = when
+        result.outcomes[index] = outcome
     return result

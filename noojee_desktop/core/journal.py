@@ -62,6 +62,7 @@ SCHEMA_VERSION = 2   # 2: rows.lead_hash (indexed) and an index on rows.external
 #: (engine.generated_external_id: "NJL-" + 16 hex digits, derived from the file and the row)
 EXTERNAL_ID = "njExternalLeadId"
 _GENERATED_ID = re.compile(r"NJL-[0-9a-f]{16}")
+_blake2b = hashlib.blake2b
 
 
 class JournalError(Exception):
@@ -111,10 +112,13 @@ def lead_hash(lead: dict[str, str]) -> str:
     on, whatever file it came from and whatever column order. Empty fields and generated external
     ids (they derive from the file, which an edit changes) are left out; a user's own external id
     is part of the lead."""
-    parts = sorted((k, v.strip()) for k, v in lead.items()
-                   if v and v.strip() and not (k == EXTERNAL_ID and _GENERATED_ID.fullmatch(v.strip())))
-    text = "\x1e".join(f"{k}\x1f{v}" for k, v in parts)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    parts = []
+    for k, v in sorted(lead.items()):
+        if v:
+            v = v.strip()
+            if v and (k != EXTERNAL_ID or not _GENERATED_ID.fullmatch(v)):
+                parts.append(k + "\x1f" + v)
+    return _blake2b("\x1e".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def own_external_id(lead: dict[str, str]) -> str | None:
@@ -235,6 +239,9 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            # room for the already-loaded lookups' index and table pages (grows only when used)
+            self._db.execute("PRAGMA cache_size=-16384")
+            self._db.execute("PRAGMA temp_store=MEMORY")
             self._db.executescript(_SCHEMA)
             self._migrate()
         except (OSError, sqlite3.Error) as e:
@@ -411,12 +418,12 @@ class Journal:
     # -- already loaded -------------------------------------------------------------------------
     def already_inserted(self, server: str, campaign_id: int, hashes: dict[int, str],
                          external_ids: dict[int, str] | None = None,
-                         exclude_job: int | None = None) -> dict[int, tuple[int, datetime | None, str]]:
+                         exclude_job: int | None = None) -> dict[int, tuple[int, str | None, str]]:
         """Which of these leads an earlier job inserted into this campaign on this server:
-        {key: (job id, when, campaign name)} for the keys of ``hashes`` (lead_hash per row) and of
+        {key: (job id, when as ISO text, campaign name)} for the keys of ``hashes`` (lead_hash per row) and of
         ``external_ids`` (the user's own external id per row) that match an inserted row. One
         indexed lookup per lead (a temporary table joined on the indexes)."""
-        found: dict[int, tuple[int, datetime | None, str]] = {}
+        found: dict[int, tuple[int, str | None, str]] = {}
         if not hashes and not external_ids:
             return found
         sid = server_id(server)
@@ -429,18 +436,22 @@ class Journal:
                                ((k, h, (external_ids or {}).get(k)) for k, h in hashes.items()))
                 extra = [(k, e) for k, e in (external_ids or {}).items() if k not in hashes]
                 db.executemany("INSERT INTO temp.want (k, h, e) VALUES (?,NULL,?)", extra)
-                for column, key in (("lead_hash", "h"), ("external_id", "e")):
-                    for k, jid, sent_at, cname in db.execute(
-                            f"SELECT w.k, r.job_id, r.sent_at, j.campaign_name FROM temp.want w"
-                            f" JOIN rows r INDEXED BY rows_{column} ON r.{column} = w.{key}"
-                            f" JOIN jobs j ON j.id = r.job_id"
-                            f" WHERE w.{key} IS NOT NULL AND r.{column} IS NOT NULL AND r.category = ?"
-                            f" AND j.server = ? AND j.campaign_id = ? AND j.id != ?",
-                            (Category.INSERTED.value, sid, int(campaign_id), exclude_job or -1)):
-                        when = datetime.fromisoformat(sent_at) if sent_at else None
+                jobs = {jid: name for jid, name in db.execute(
+                    "SELECT id, campaign_name FROM jobs WHERE server=? AND campaign_id=? AND id != ?",
+                    (sid, int(campaign_id), exclude_job or -1))}
+                # the file's leads are the outer loop (CROSS JOIN keeps that order): one probe of the
+                # index per lead, whatever the size of the journal
+                for column, key in (("lead_hash", "h"), ("external_id", "e")) if jobs else ():
+                    for k, jid, sent_at in db.execute(
+                            f"SELECT w.k, r.job_id, r.sent_at FROM temp.want w"
+                            f" CROSS JOIN rows r INDEXED BY rows_{column} ON r.{column} = w.{key}"
+                            f" WHERE w.{key} IS NOT NULL AND r.{column} IS NOT NULL AND r.category = ?",
+                            (Category.INSERTED.value,)):
+                        if jid not in jobs:
+                            continue
                         old = found.get(k)
-                        if old is None or (when and (old[1] is None or when > old[1])):
-                            found[k] = (jid, when, cname or "")
+                        if old is None or (sent_at or "") > (old[1] or ""):   # ISO text: the latest
+                            found[k] = (jid, sent_at, jobs[jid] or "")
                 db.execute("DELETE FROM temp.want")
             except sqlite3.Error as e:
                 raise journal_error(e, self.path, "read") from None
