@@ -83,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
     p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
     p.add_argument("--new-upload", action="store_true",
-                   help="send every row again even though an upload of this file was interrupted")
+                   help="start a new upload of this file instead of resuming the interrupted one (which is "
+                   "then forgotten; rows it inserted are Already loaded unless --send-again)")
     p.add_argument("--send-again", action="store_true",
                    help="also send the rows an earlier upload already inserted into this campaign "
                    "(by default they are skipped and shown as Already loaded)")
@@ -340,6 +341,8 @@ def _job_spec(args, journal, server: str, sheet, rows, template, campaign, alloc
             f"An earlier upload of this file to this allocation was interrupted ({earlier.describe()}). "
             "Nothing was sent. Run again with --resume to finish it (rows already sent are not sent "
             "again), or with --new-upload to send every row again.")
+    if earlier is not None and args.new_upload:
+        journal.abandon(earlier.id)      # not offered again; what it inserted still counts below
     skip = {}
     if not args.send_again:
         already = jobs.check_already_loaded(journal, server, campaign, rows)
