@@ -977,13 +977,12 @@ class ImportTab(QWidget):
         lock = None
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
-            if lock is None or self._stop_requested:
-                return
             skip = {}
-            if not retry and resume_job_id is None:
+            if lock is not None and not retry and resume_job_id is None:
                 skip = await self._already_loaded_choice()
-                if skip is None or self._stop_requested:
-                    return
+            if lock is None or skip is None or self._stop_requested:
+                self._stop_requested = True      # "Stopped before sending anything."
+                return
             retry_rows = self.model.failed_rows(include_rejections) if retry else []
             if retry and self._engine_done is not None and (
                     self.model.mapping != self._upload_mapping
