@@ -215,8 +215,8 @@ def test_two_uploads_of_one_file_at_once_the_second_refuses_and_each_lead_goes_i
         sandbox_factory, lead_csv, tmp_path):
     """The daily accident: a scheduled upload runs while someone starts (or resumes) the same list
     by hand. Duplicates allowed, no external ids: only the lock stands between them and doubles."""
-    server = sandbox_factory(slots=2, service_time=0.03)
-    n = 120
+    server = sandbox_factory(slots=1, service_time=0.05)     # about 20 leads a second: ~8 s for the list
+    n = 160
     path = lead_csv(n)
     env = dict(os.environ, NOOJEE_API_KEY=server.api_key)
     args = [str(path), "--server", server.url, *IDS, "--allow-duplicates", "--concurrency", "2"]
@@ -224,12 +224,13 @@ def test_two_uploads_of_one_file_at_once_the_second_refuses_and_each_lead_goes_i
     try:
         _wait_for(lambda: len(server.leads()) >= 5 or first.poll() is not None, 60, "the first upload to start")
         assert first.poll() is None, "the first upload should still be running"
-        for extra in ([], ["--resume"], ["--new-upload"]):
-            second = _run_cli(args + extra, env)
+        # the same command again, a resume, a fresh start: all at once, all while the first runs
+        others = [_run_cli(args + extra, env) for extra in ([], ["--resume"], ["--new-upload"])]
+        for second in others:
             out, err = second.communicate(timeout=60)
             assert second.returncode == 2, err
             assert "This list is being uploaded in another window (since " in err
-            assert "noojee-desktop upload command (process" in err and "Nothing was sent." in err
+            assert f"noojee-desktop upload command (process {first.pid})" in err and "Nothing was sent." in err
             assert "Traceback" not in err
         assert first.poll() is None, "the refusals should come while the first upload runs"
         out1, err1 = first.communicate(timeout=120)
