@@ -442,7 +442,8 @@ class UploadEngine:
         """The journal cannot be written (disk full...): nothing more is sent without it. Calls in
         flight finish; what the journal could not record stays "in flight" there, which a resume
         treats by the unknown-landing rule, so nothing goes in twice."""
-        log.error("journal write failed: %s", error)
+        if self._stop_reason != "journal":
+            log.error("journal write failed: %s", error)
         self._stop("journal", f"{error} Sending stopped; the calls already on their way were finished. "
                    "Once that is fixed, resume the upload: rows already sent are not sent again.")
 
