@@ -325,14 +325,14 @@ def check_already_loaded(journal: Journal, server: str, campaign: tuple[int, str
     found = journal.already_inserted(server, campaign[0], hashes, ext_ids)
     result = AlreadyLoaded(campaign[1] or str(campaign[0]))
     made: dict[tuple[int, str | None, str], RowOutcome] = {}   # one outcome per job and minute
-    for index, (job_id, sent_at, cname) in found.items():
-        key = (job_id, sent_at[:16] if sent_at else None, cname)
-        outcome = made.get(key)
+    for index, match in found.items():
+        outcome = made.get(match)
         if outcome is None:
+            job_id, sent_at, cname = match
             when = datetime.fromisoformat(sent_at) if sent_at else None
             where = cname or campaign[1] or f"campaign {campaign[0]}"
             at = f" on {when.day} {when:%b %Y} at {when:%H:%M}" if when else ""
-            outcome = made[key] = RowOutcome(
+            outcome = made[match] = RowOutcome(
                 Category.ALREADY_LOADED, None,
                 f"Already inserted into {where}{at} by upload #{job_id}; not sent again.", 0, when, "")
             old = result.jobs.get(job_id)

@@ -420,39 +420,32 @@ class Journal:
                          external_ids: dict[int, str] | None = None,
                          exclude_job: int | None = None) -> dict[int, tuple[int, str | None, str]]:
         """Which of these leads an earlier job inserted into this campaign on this server:
-        {key: (job id, when as ISO text, campaign name)} for the keys of ``hashes`` (lead_hash per row) and of
-        ``external_ids`` (the user's own external id per row) that match an inserted row. One
-        indexed lookup per lead (a temporary table joined on the indexes)."""
+        {key: (job id, when as ISO text, campaign name)} for the keys of ``hashes`` (lead_hash per row)
+        and of ``external_ids`` (the user's own external id per row) that match an inserted row (the
+        latest, when several did). One probe of an index per lead, whatever the size of the journal."""
         found: dict[int, tuple[int, str | None, str]] = {}
-        if not hashes and not external_ids:
-            return found
         sid = server_id(server)
         with self._lock:
             try:
                 db = self._db
-                db.execute("CREATE TEMP TABLE IF NOT EXISTS want (k INTEGER, h TEXT, e TEXT)")
-                db.execute("DELETE FROM temp.want")
-                db.executemany("INSERT INTO temp.want (k, h, e) VALUES (?,?,?)",
-                               ((k, h, (external_ids or {}).get(k)) for k, h in hashes.items()))
-                extra = [(k, e) for k, e in (external_ids or {}).items() if k not in hashes]
-                db.executemany("INSERT INTO temp.want (k, h, e) VALUES (?,NULL,?)", extra)
-                jobs = {jid: name for jid, name in db.execute(
+                jobs = {jid: name or "" for jid, name in db.execute(
                     "SELECT id, campaign_name FROM jobs WHERE server=? AND campaign_id=? AND id != ?",
                     (sid, int(campaign_id), exclude_job or -1))}
-                # the file's leads are the outer loop (CROSS JOIN keeps that order): one probe of the
-                # index per lead, whatever the size of the journal
-                for column, key in (("lead_hash", "h"), ("external_id", "e")) if jobs else ():
-                    for k, jid, sent_at in db.execute(
-                            f"SELECT w.k, r.job_id, r.sent_at FROM temp.want w"
-                            f" CROSS JOIN rows r INDEXED BY rows_{column} ON r.{column} = w.{key}"
-                            f" WHERE w.{key} IS NOT NULL AND r.{column} IS NOT NULL AND r.category = ?",
-                            (Category.INSERTED.value,)):
-                        if jid not in jobs:
-                            continue
-                        old = found.get(k)
-                        if old is None or (sent_at or "") > (old[1] or ""):   # ISO text: the latest
-                            found[k] = (jid, sent_at, jobs[jid] or "")
-                db.execute("DELETE FROM temp.want")
+                groups = []
+                for column, wanted in (("lead_hash", hashes), ("external_id", external_ids or {})):
+                    if not wanted or not jobs:
+                        continue
+                    # the file's leads drive the loop (CROSS JOIN keeps that order); the matches come
+                    # back as one row per earlier job and minute, their keys joined by commas
+                    groups += db.execute(
+                        f"SELECT r.job_id, substr(r.sent_at, 1, 16) AS minute, group_concat(w.key)"
+                        f" FROM json_each(?) w CROSS JOIN rows r INDEXED BY rows_{column} ON r.{column} = w.value"
+                        f" WHERE r.{column} IS NOT NULL AND r.category = ? GROUP BY r.job_id, minute",
+                        (json.dumps(wanted), Category.INSERTED.value)).fetchall()
             except sqlite3.Error as e:
                 raise journal_error(e, self.path, "read") from None
+        groups.sort(key=lambda g: g[1] or "")       # later inserts last: they win
+        for jid, minute, keys in groups:
+            if jid in jobs:
+                found.update(dict.fromkeys(map(int, keys.split(",")), (jid, minute, jobs[jid])))
         return found
