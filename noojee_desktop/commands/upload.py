@@ -17,9 +17,12 @@ exits 2 with "This list is being uploaded in another window (since 10:14)." and 
 The job rules are core.jobs', shared with the app.
 
 Exit status: 0 every row inserted (now or already before); 1 some rows rejected or failed (the
-results file says which); 2 bad usage, unreadable input, the data folder cannot be written, or
-the list is being uploaded by another process: nothing sent; 3 server unreachable or key refused;
-4 the journal could not be written mid-upload (disk full): sending stopped, resume when fixed.
+results file says which), or the upload stopped on a refusal every row would get (e.g. 102: the
+phone column is not one of the template's phone fields; the message says what to change, the rows
+not sent are kept for ``--resume``); 2 bad usage, unreadable input, the data folder cannot be
+written, or the list is being uploaded by another process: nothing sent; 3 server unreachable or
+key refused; 4 the journal could not be written mid-upload (disk full): sending stopped, resume
+when fixed.
 """
 
 from __future__ import annotations
@@ -158,7 +161,7 @@ def _read_and_validate(args):
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
                          + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
     rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows
+    return sheet, rows, mapping
 
 
 def _print_validation(rows) -> None:
@@ -264,10 +267,12 @@ class _ProgressPrinter:
     def line(self) -> str:
         p = self.engine.progress()
         parts = [f"{p.done}/{p.total} rows"]
+        if p.run_total != p.total:      # a resume: this run's own rows
+            parts.append(f"this run {p.run_done}/{p.run_total}")
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
-        if p.eta is not None and p.done < p.total:
+        if p.eta is not None and p.run_done < p.run_total:
             eta = int(p.eta)
             parts.append(f"ETA {eta // 60}:{eta % 60:02d}")
         parts.append(p.concurrency)
@@ -353,7 +358,7 @@ def _job_spec(args, journal, server: str, sheet, rows, template, campaign, alloc
     return jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
 
 
-async def _upload(args, sheet, rows, concurrency) -> int:
+async def _upload(args, sheet, rows, concurrency, mapping=None) -> int:
     from noojee_desktop.core import jobs
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import RetryPolicy, UploadEngine
@@ -378,6 +383,8 @@ async def _upload(args, sheet, rows, concurrency) -> int:
                 raise UsageError(str(e)) from None
             try:
                 spec = _job_spec(args, journal, client.base_url, sheet, rows, template, campaign, allocation)
+                if mapping is not None:     # names for a halt message (102 names the phone fields)
+                    spec.name_mapping(mapping)
                 engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
                                       policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
                 try:
@@ -392,6 +399,8 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
+    if summary.stopped == "halted":
+        _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
     _write_results(args, sheet, summary.outcomes)
     if summary.stopped == "journal":
         return EXIT_JOURNAL
@@ -450,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.server and not (args.dry_run and numeric):
             raise UsageError("--server URL is needed (only --dry-run with numeric template, campaign and "
                              "allocation ids can do without).")
-        sheet, rows = _read_and_validate(args)
+        sheet, rows, mapping = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
             if not numeric:
@@ -467,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):
             raise UsageError("No row can be sent: fix the rows above and try again.")
-        code = asyncio.run(_upload(args, sheet, rows, concurrency))
+        code = asyncio.run(_upload(args, sheet, rows, concurrency, mapping))
     except UsageError as e:
         _err(str(e))
         _err("Nothing was sent.")
