@@ -85,8 +85,10 @@ class SingleInstance(QObject):
             self.handedOver.emit(str(file))
 
     # -- a later launch --------------------------------------------------------------------------
-    def hand_over(self, file: str | None, timeout_ms: int = 5000) -> bool:
-        """Give the running instance the file (or just ask for its window): True when it answered."""
+    def hand_over(self, file: str | None, timeout_ms: int = 15000) -> bool:
+        """Give the running instance the file (or just ask for its window): True when it answered.
+        Waits up to ``timeout_ms`` for it to listen and again to answer: a first launch that is
+        still opening its window answers once it is up (better a short wait than two windows)."""
         sock = QLocalSocket()
         try:
             # the first launch may hold the lock a moment before it listens: bounded tries
