@@ -291,3 +291,34 @@ def test_unwritable_data_folder_exits_2_with_a_sentence_and_sends_nothing(sandbo
             "folder is in its place") in err
     assert "Nothing was sent." in err and "Traceback" not in err + out
     assert sandbox.leads() == []
+
+
+def test_disk_filling_up_mid_upload_stops_with_exit_4_and_a_resume_sends_the_rest_once(
+        sandbox_factory, lead_csv, tmp_path):
+    """A real process whose files cannot grow past 300 kB (RLIMIT_FSIZE, like a nearly full disk):
+    the journal's write-ahead log hits the limit mid-job. Sending stops with a sentence and exit 4;
+    once there is room, --resume sends the rest and every lead is in the dialler once."""
+    server = sandbox_factory(slots=2, service_time=0.005)
+    n = 150
+    path = lead_csv(n)
+    env = dict(os.environ, NOOJEE_API_KEY=server.api_key)
+    args = [str(path), "--server", server.url, *IDS, "--results", str(tmp_path / "results.csv")]
+    small_disk = ("import resource, runpy, signal, sys\n"
+                  "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+                  "resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))\n"
+                  "sys.argv = ['noojee-desktop', 'upload', *sys.argv[1:]]\n"
+                  "runpy.run_module('noojee_desktop', run_name='__main__')\n")
+    proc = subprocess.Popen([sys.executable, "-c", small_disk, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    assert "The upload journal in " in err and "could not be written" in err and "Sending stopped" in err
+    assert "Traceback" not in err + out
+    stored = len(server.leads())
+    assert 0 < stored < n, "it should stop part-way"
+
+    proc = _run_cli(args + ["--resume"], env)          # room again
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    phones = collections.Counter(r["lead"]["FirstPhone"] for r in server.leads())
+    assert len(phones) == n and set(phones.values()) == {1}

@@ -67,7 +67,8 @@ _blake2b = hashlib.blake2b
 
 class JournalError(Exception):
     """The journal file cannot be created, opened or written. ``str()`` is a sentence for a user;
-    ``reason`` is "blocked" (a file where the folder should be), "readonly", "full" or "other"."""
+    ``reason`` is "blocked" (a file where the folder should be), "readonly", "full", "io" (a write
+    failed: a size limit, a failing disk) or "other"."""
 
     def __init__(self, message: str, reason: str = "other") -> None:
         super().__init__(message)
@@ -84,9 +85,13 @@ def _reason(exc: BaseException) -> str:
         return "full"
     if isinstance(exc, OSError) and exc.errno == errno.EROFS:
         return "readonly"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "io"
     text = str(exc).lower()
     if "full" in text:
         return "full"
+    if "disk i/o error" in text:
+        return "io"
     if "readonly" in text or "read-only" in text or "permission" in text:
         return "readonly"
     return "other"
@@ -96,6 +101,7 @@ _WHY = {
     "blocked": "something that is not a folder is in its place (a file with that name?); move it away",
     "readonly": "it cannot be written (read-only, or no permission); make it writable",
     "full": "the disk is full; free some space",
+    "io": "writing to the disk failed (is it full, or the file too big for it?); free some space",
 }
 
 
