@@ -371,3 +371,41 @@ def test_watch_stop_asks_the_running_watch_to_stop_cleanly_mid_file(sandbox_fact
     assert again.wait(90) == 0
     phones = _phones(server)
     assert len(phones) == 150 and len(set(phones)) == 150
+
+
+def test_the_same_list_dropped_again_is_done_without_sending_a_lead_twice(sandbox, tmp_path, watches):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "leads.csv", _rows(5))
+    first = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once")
+    assert first.wait(60) == 0
+    _write_csv(inbox / "leads.csv", _rows(5))   # the vendor sends the same list again
+    again = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once")
+    assert again.wait(60) == 0
+    assert (inbox / "done" / "leads (2).csv").exists()
+    assert _results_column(inbox / "done" / "leads (2) - results.xlsx") == ["Already loaded"] * 5
+    assert len(_phones(sandbox)) == 5                                       # each lead once
+
+
+def test_a_list_another_process_is_uploading_is_left_for_later(sandbox, tmp_path, watches):
+    from noojee_desktop.core import jobs
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.sheet import read_sheet
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "leads.csv", _rows(5))
+    journal = Journal()
+    fingerprint = read_sheet(inbox / "leads.csv").fingerprint
+    lock = jobs.job_lock(journal, fingerprint, f"{sandbox.url}/servicemanager/rest/CampaignAPI", 1, 11, 111,
+                         jobs.APP)
+    lock.acquire()
+    try:
+        watch = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once")
+        assert watch.wait(60) == 3
+    finally:
+        lock.release()
+        journal.close()
+    assert (inbox / "leads.csv").exists() and not (inbox / "failed").exists()
+    assert any("leads.csv: not taken now; left in the inbox" in line for line in watch.lines())
+    assert sandbox.leads() == []

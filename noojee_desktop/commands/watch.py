@@ -9,14 +9,14 @@
 Each file is uploaded exactly as ``noojee-desktop upload FILE --resume`` would (same reading,
 checks, engine, journal and rules: commands/upload.py's own functions), one at a time, oldest
 first, once it has stopped changing for ``--settle`` seconds. Then it moves, with its results
-workbook, to ``INBOX/done/`` (every row inserted) or ``INBOX/failed/`` (unreadable, nothing
+workbook, to ``INBOX/done/`` (every row inserted, now or already before) or ``INBOX/failed/`` (unreadable, nothing
 sendable, outside --min-rows/--max-rows, or some rows not inserted; a ``NAME.reason.txt``
 beside it says why). Names are never overwritten: " (2)", " (3)"... are added.
 
 Ctrl+C, SIGTERM, closing the console window or ``watch INBOX --stop`` stop it cleanly: nothing new is sent, calls in
 flight finish and are journaled, the half-done file stays in INBOX and the next start finishes
-it. A dialler that cannot be reached, or refuses the key, leaves the file where it is and is
-tried again later.
+it. A dialler that cannot be reached, or refuses the key, a list the app is uploading right
+now, or a journal that cannot be written leave the file where it is; it is tried again later.
 
 Exit status: 0 stopped on request (or --once done); 2 bad usage (no key, INBOX missing);
 3 (--once) a file was left for later, the dialler being unavailable; 4 another watch already
@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from noojee_desktop.commands import upload as up
+from noojee_desktop.core import jobs
+from noojee_desktop.core.codes import Category
 from noojee_desktop.core.engine import summarise
 from noojee_desktop.core.secrets import install_log_masking, mask
 
@@ -435,6 +437,8 @@ class Watch:
                 _say(f"{path.name}: stopped before any lead was sent; left in the inbox")
                 return "stopped"
             summary, written = outcome
+        except up.BusyError as e:   # uploaded by another process, or the journal cannot be written
+            return self._later(path, str(e), what="not taken now")
         except up.UsageError as e:
             self._failed(path, f"not sent: {e}")
             return "moved"
@@ -447,17 +451,19 @@ class Watch:
             return "stopped"
         if summary.stopped in ("unreachable", "refused"):
             return self._later(path, summary.message, summary)
+        if summary.stopped == "journal":   # the data folder could not be written: resumed later
+            return self._later(path, summary.message, summary, what="journal not writable")
         self.retry_delay = RETRY_BASE
         if summary.stopped == "halted":   # a refusal every row would get: the job's settings need a fix
             self._failed(path, f"stopped: {summary.message} Fix the watch's options (e.g. --map) and put the "
                          "file back into the inbox: the rows not sent yet are sent then.",
                          results=written, what=f"halted, {_counts_text(summary)}")
             return "moved"
-        if summary.all_inserted:
+        if jobs.all_done(summary):   # inserted now, or Already loaded by an earlier upload
             target = file_away(path, self.inbox / DONE, results=written)
             _say(f"{path.name}: {_counts_text(summary)} -> {DONE}/{target.name}")
         else:
-            not_in = summary.total - summary.inserted
+            not_in = summary.total - summary.inserted - summary.counts.get(Category.ALREADY_LOADED, 0)
             self._failed(path, f"{not_in} of {summary.total} rows were not inserted (see the results)",
                          results=written, what=_counts_text(summary))
         return "moved"
@@ -483,13 +489,13 @@ class Watch:
             stopper.cancel()
             await asyncio.gather(stopper, return_exceptions=True)
 
-    def _later(self, path: Path, why: str, summary=None) -> str:
+    def _later(self, path: Path, why: str, summary=None, what: str = "dialler unavailable") -> str:
         wait = self.retry_delay
         self.retry_delay = min(RETRY_MAX, self.retry_delay * 2)
         self.not_before = time.monotonic() + wait
         self.exit = up.EXIT_SERVER
         done = f" ({_counts_text(summary)})" if summary is not None else ""
-        _say(f"{path.name}: dialler unavailable{done}; left in the inbox, trying again in {wait:.0f} s: {mask(why)}")
+        _say(f"{path.name}: {what}{done}; left in the inbox, trying again in {wait:.0f} s: {mask(why)}")
         return "later"
 
     async def run(self) -> int:
@@ -655,6 +661,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         inbox = Path(args.inbox)
         if not inbox.is_dir():
             raise up.UsageError(f"The folder {inbox} does not exist.")
+        if not args.server:
+            raise up.UsageError("--server URL is needed.")
         up._get_key(args.server)   # no key: say so now, not at the first file
     except up.UsageError as e:
         up._err(str(e))
