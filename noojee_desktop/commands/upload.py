@@ -81,10 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def add_job_options(p: argparse.ArgumentParser) -> None:
+def add_job_options(p: argparse.ArgumentParser, *, server_required: bool = False) -> None:
     """The options of an upload job that ``upload`` and ``watch`` share."""
-    p.add_argument("--server", metavar="URL",
-                   help="the dialler's address (needed except for --dry-run with numeric ids)")
+    p.add_argument("--server", metavar="URL", required=server_required,
+                   help="the dialler's address" if server_required
+                   else "the dialler's address (needed except for --dry-run with numeric ids)")
     p.add_argument("--template", required=True, metavar="T", help="campaign template: id or exact name")
     p.add_argument("--campaign", required=True, metavar="C", help="campaign: id or exact name")
     p.add_argument("--allocation", required=True, metavar="A", help="allocation: id or exact name")

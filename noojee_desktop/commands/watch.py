@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         f"{up.ENV_KEY} environment variable or the key the app saved in the system keyring.",
         epilog="Stops cleanly on Ctrl+C or SIGTERM: calls in flight finish, the next start finishes the file.")
     p.add_argument("inbox", metavar="INBOX", help="the folder lead lists are dropped into")
-    up.add_job_options(p)
+    up.add_job_options(p, server_required=True)
     p.add_argument("--settle", type=float, default=5.0, metavar="SECONDS",
                    help="take a file once its size and time have not changed for this long (default 5)")
     p.add_argument("--min-rows", type=int, default=None, metavar="N",
@@ -661,8 +661,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         inbox = Path(args.inbox)
         if not inbox.is_dir():
             raise up.UsageError(f"The folder {inbox} does not exist.")
-        if not args.server:
-            raise up.UsageError("--server URL is needed.")
         up._get_key(args.server)   # no key: say so now, not at the first file
     except up.UsageError as e:
         up._err(str(e))
