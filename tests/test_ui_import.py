@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
 
 from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.importer.controller import State
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
 from ui_helpers import pick, write_leads
@@ -82,7 +83,7 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
     upload = window.findChild(QPushButton, "uploadButton")
     assert upload.isEnabled()
     qtbot.mouseClick(upload, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=15000)
+    qtbot.waitUntil(lambda: tab.controller.state is State.FINISHED, timeout=15000)
 
     inserted = [r["lead"]["Name"] for r in sandbox.leads() if r["allocation_id"] == 112]
     assert sorted(inserted) == sorted(name for name, _ in GOOD)

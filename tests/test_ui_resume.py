@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.importer.controller import State
 from ui_helpers import pick_solar, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
@@ -59,13 +60,14 @@ def upload_then_stop(qtbot, win, server, at_least: int) -> None:
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.leads()) >= at_least, timeout=10000)
     qtbot.mouseClick(win.findChild(QPushButton, "cancelButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=10000)
+    qtbot.waitUntil(lambda: tab.controller.state is State.FINISHED, timeout=10000)
     assert len(server.leads()) < N, "the upload should have been stopped part-way"
 
 
 def wait_finished(qtbot, tab) -> None:
-    qtbot.waitUntil(lambda: tab._last_summary is not None and not tab.uploading
-                    and tab._last_summary.stopped is None, timeout=15000)
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.last_summary is not None and not c.uploading and c.last_summary.stopped is None,
+                    timeout=15000)
 
 
 def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
@@ -74,7 +76,7 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     first = open_window(qtbot, make_window, server, lead_file)
     upload_then_stop(qtbot, first, server, at_least=4)
     sent_before = stored_names(server)
-    first._begin_shutdown()
+    first.begin_shutdown()
     qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
     import threading
     assert not any(t.name == "noojee-upload" for t in threading.enumerate())   # the upload loop ended
@@ -281,8 +283,10 @@ def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
     qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._progress is not None and tab._progress.paused and tab._progress.inflight == 0,
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.progress is not None and c.progress.paused and c.progress.inflight == 0,
                     timeout=5000)
+    assert c.state is State.PAUSED
     held = len(server.leads())
     qtbot.wait(500)                                   # paused: nothing new goes out meanwhile
     assert len(server.leads()) == held < N
