@@ -295,3 +295,30 @@ def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
     wait_finished(qtbot, tab)
     stored = stored_names(server)
     assert all(stored[n] == 1 for n in NAMES)
+
+
+def test_resume_whose_destination_never_appears_fails_clearly_and_sends_nothing(
+        qtbot, make_window, sandbox, monkeypatch, lead_file):
+    """The dropdowns cannot show the job's allocation (gone from the dialler): once the wait's
+    deadline passes, the banner says so; the upload does not go on as if it had worked."""
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.sheet import auto_map, read_sheet, validate
+
+    sheet = read_sheet(lead_file)
+    prepared = validate(sheet, auto_map(sheet.headers))
+    with Journal() as journal:
+        job = journal.create_job(file_path=str(lead_file), fingerprint=sheet.fingerprint, server=sandbox.url,
+                                 template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(999, "VIC Week 9"))
+        journal.add_rows(job, [(p.index, p.row_number, dict(p.lead), None, None) for p in prepared if p.sendable])
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    win = open_window(qtbot, make_window, sandbox)
+    tab = win.import_tab
+    assert tab.resume_bar.isVisible()
+    tab.resume.wait = 1.0                   # the deadline (20 s in the app)
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "did not offer" in tab.resume_label.text(), timeout=10000)
+    assert "VIC Week 9" in tab.resume_label.text() and "within 1 s" in tab.resume_label.text()
+    assert tab.resume_interrupted_button.isEnabled() and tab.resume_bar.isVisible()
+    assert tab.controller.state is State.IDLE and tab.model.sheet is None
+    assert sandbox.leads() == [] and not tab.uploading

@@ -39,6 +39,7 @@ class ResumeFlow(QObject):
         self.session = session
         self.controller = controller
         self.job = None          # the JobRecord the banner offers
+        self.wait = WAIT         # seconds each step of a resume may wait
 
     # offering --------------------------------------------------------------------------
     def check_interrupted(self) -> bool:
@@ -99,7 +100,7 @@ class ResumeFlow(QObject):
     async def _checked(self) -> bool:
         """Wait for a re-check (after an option or template change) to end; False on the deadline."""
         c = self.controller
-        return await until_signal(c.loadEnded, lambda: not c.loading, WAIT)
+        return await until_signal(c.loadEnded, lambda: not c.loading, self.wait)
 
     async def resume_with_options(self, job) -> None:
         """Resume ``job`` (the question's Resume) with its journaled options; the table is checked
@@ -107,7 +108,7 @@ class ResumeFlow(QObject):
         self.controller.set_options(**journaled_options(job.settings))
         if not await self._checked():
             self.error.emit("Cannot resume the upload",
-                            f"Checking the file again took longer than {WAIT:.0f} s. Press Upload to try again.")
+                            f"Checking the file again took longer than {self.wait:g} s. Press Upload to try again.")
             return
         await self.controller.upload(resume_job_id=job.id)
 
@@ -139,10 +140,10 @@ class ResumeFlow(QObject):
         ids = (job.template[0], job.campaign[0], job.allocation[0])
         if tuple(session.ids) != ids:
             session.request_choice(*ids)
-            if not await until_signal(session.choiceChanged, lambda: tuple(session.ids) == ids, WAIT):
+            if not await until_signal(session.choiceChanged, lambda: tuple(session.ids) == ids, self.wait):
                 self.failed.emit(f"Cannot resume yet: the dialler did not offer {job.template[1] or job.template[0]} / "
                                  f"{job.campaign[1] or job.campaign[0]} / {job.allocation[1] or job.allocation[0]} "
-                                 f"within {WAIT:.0f} s. Check the connection and that they still exist, then "
+                                 f"within {self.wait:g} s. Check the connection and that they still exist, then "
                                  "press Resume again, or Discard this upload.")
                 return
         fut = asyncio.get_running_loop().create_future()
@@ -167,7 +168,7 @@ class ResumeFlow(QObject):
                              "(rows already in the dialler will come back as duplicates).")
             return
         if not await self._checked():      # a re-check after the template change
-            self.failed.emit(f"Cannot resume yet: checking {path.name} again took longer than {WAIT:.0f} s. "
+            self.failed.emit(f"Cannot resume yet: checking {path.name} again took longer than {self.wait:g} s. "
                              "Press Resume again.")
             return
         self.job = None
