@@ -28,6 +28,7 @@ from noojee_desktop.ui.widgets import fill_recent_menu, name
 
 log = logging.getLogger(__name__)
 
+
 def default_client_factory(server: str, api_key: str):
     from noojee_desktop.core.api import NoojeeClient, is_loopback_host
     from urllib.parse import urlsplit
