@@ -107,8 +107,9 @@ def test_form_fixes_and_refuses_phones_like_a_spreadsheet_row(qtbot, connected, 
 
     form.edits["FirstPhone"].setText("383218199")          # Excel ate the leading 0
     assert form.validate() == []                             # a warning, not a refusal
-    assert "0383218199" in form._errors["FirstPhone"].text()
-    assert "#8a4b00" in form._errors["FirstPhone"].styleSheet()   # amber: a warning, not an error
+    warning = window.findChild(QLabel, "fieldError_FirstPhone")
+    assert "0383218199" in warning.text()
+    assert "#8a4b00" in warning.styleSheet()   # amber: a warning, not an error
     form.send()
     qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
     form.edits["FirstPhone"].setText("+61 2 9876 5432")
@@ -177,7 +178,9 @@ def test_wrong_key_is_explained_inline_with_retry(qtbot, make_window, sandbox, m
 def test_about_box_shows_version(qtbot, connected):
     from noojee_desktop import __version__
 
-    connected._about()
+    from PySide6.QtGui import QAction
+
+    connected.findChild(QAction, "aboutAction").trigger()     # Help > About
     box = connected.findChild(QMessageBox, "aboutBox")
     assert box is not None and __version__ in box.text()
     box.close()

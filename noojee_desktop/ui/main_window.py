@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         about = QAction("&About", self)
+        about.setObjectName("aboutAction")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         logs = QAction("Show &log folder", self)
