@@ -54,4 +54,12 @@ async def until_signal(signal, condition: Callable[[], bool], timeout: float) ->
     except asyncio.TimeoutError:
         return False
     finally:
-        signal.disconnect(check)
+        disconnect(signal, check)
+
+
+def disconnect(signal, slot) -> None:
+    """Disconnect, also when the sender is gone already (a window closed meanwhile)."""
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError, RuntimeWarning):
+        pass

@@ -16,7 +16,7 @@ import qasync
 from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.ui.importer.upload_run import journaled_options
-from noojee_desktop.ui.tasks import until_signal
+from noojee_desktop.ui.tasks import disconnect, until_signal
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class ResumeFlow(QObject):
         try:
             ok = await fut
         finally:
-            controller.loadEnded.disconnect(ended)
+            disconnect(controller.loadEnded, ended)
         if not ok:
             self.failed.emit(f"Cannot resume: {path.name} could not be read again. Fix it (same content), "
                              "then press Resume, or Discard this upload.")
