@@ -10,8 +10,10 @@ keyring entry the app saved: service ``noojee-desktop``, user name the server's 
 (lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
 "dialler.example.com")``. Never from the command line (it would show in process lists).
 
-Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which);
-2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
+Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which),
+or the upload stopped on a refusal every row would get (e.g. 102: the phone column is not one of
+the template's phone fields; the message says what to change, the rows not sent are kept for
+``--resume``); 2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def _read_and_validate(args):
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
                          + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
     rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows
+    return sheet, rows, mapping
 
 
 def _print_validation(rows) -> None:
@@ -249,10 +251,12 @@ class _ProgressPrinter:
     def line(self) -> str:
         p = self.engine.progress()
         parts = [f"{p.done}/{p.total} rows"]
+        if p.run_total != p.total:      # a resume: this run's own rows
+            parts.append(f"this run {p.run_done}/{p.run_total}")
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
-        if p.eta is not None and p.done < p.total:
+        if p.eta is not None and p.run_done < p.run_total:
             eta = int(p.eta)
             parts.append(f"ETA {eta // 60}:{eta % 60:02d}")
         parts.append(p.concurrency)
@@ -297,7 +301,7 @@ def _write_results(args, sheet, outcomes) -> Path | None:
     return written
 
 
-async def _upload(args, sheet, rows, concurrency) -> int:
+async def _upload(args, sheet, rows, concurrency, mapping=None) -> int:
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
     from noojee_desktop.core.journal import Journal
@@ -317,6 +321,8 @@ async def _upload(args, sheet, rows, concurrency) -> int:
                            file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                            allow_duplicates=args.allow_duplicates,
                            generate_external_ids=args.generate_external_ids)
+            if mapping is not None:     # names for a halt message (102 names the phone fields)
+                spec.name_mapping(mapping)
             earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
                                              allocation[0])
             if args.resume:
@@ -372,6 +378,8 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
+    if summary.stopped == "halted":
+        _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
     _write_results(args, sheet, summary.outcomes)
     if summary.stopped in ("refused", "unreachable"):
         return EXIT_SERVER
@@ -390,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         concurrency = _concurrency(args.concurrency)
         if args.timeout <= 0 or args.outage_tolerance < 0:
             raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
-        sheet, rows = _read_and_validate(args)
+        sheet, rows, mapping = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
             ids = (args.template, args.campaign, args.allocation)
@@ -408,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):
             raise UsageError("No row can be sent: fix the rows above and try again.")
-        code = asyncio.run(_upload(args, sheet, rows, concurrency))
+        code = asyncio.run(_upload(args, sheet, rows, concurrency, mapping))
     except UsageError as e:
         _err(str(e))
         _err("Nothing was sent.")

@@ -20,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
-from noojee_desktop.ui.importer.upload_run import UploadRunner, fmt_duration, make_engine, retry_job
+from noojee_desktop.ui.importer.upload_run import HALTED_TEXT, UploadRunner, fmt_duration, make_engine, retry_job
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.workers import run_in_background
 
@@ -71,6 +71,7 @@ class ImportController(QObject):
     statusChanged = Signal(str)            # the upload's status line ("Preparing...", "Finished in ...")
     optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
     problem = Signal(str, object)          # (title, exception or message): to show in a box
+    halted = Signal(str)                   # the engine paused itself: why, and what to change
     finished = Signal(object)              # an upload ended: its JobSummary, or None (error / stopped early)
 
     def __init__(self, session, settings, parent: QObject | None = None) -> None:
@@ -82,6 +83,7 @@ class ImportController(QObject):
         self.runner = UploadRunner(self.model, self)
         self.runner.resultsApplied.connect(self._results_applied)
         self.runner.progressed.connect(self.progressed)
+        self.runner.halted.connect(self._halted)
         self._state = State.IDLE
         self._job = None               # the background read/check job
         self.load_path: Path | None = None   # the file being read, or last read
@@ -409,6 +411,14 @@ class ImportController(QObject):
         else:
             self.runner.resume(self._engine)
         self._settle()
+
+    def _halted(self, reason: str) -> None:
+        """The engine paused itself on a refusal every row would get: Resume goes on, Stop stops."""
+        if self._engine is None:
+            return
+        self.set_paused(True)
+        self.statusChanged.emit(HALTED_TEXT)
+        self.halted.emit(reason)
 
     def cancel_upload(self) -> None:
         self._stop_requested = True

@@ -77,6 +77,10 @@ class ResultsPanel(QWidget):
     def clear_status(self) -> None:
         self.export_status.clear()
 
+    def show_note(self, text: str) -> None:
+        """A longer message where the export status goes (why an upload paused itself); it wraps."""
+        self.export_status.setText(text)
+
     # retry ------------------------------------------------------------------------------
     def _retry(self, include_rejections: bool) -> None:
         if self._actions is not None and (self._actions.retry or self._actions.retry_rejections):

@@ -120,6 +120,7 @@ class ImportTab(QWidget):
         c.uploadStarted.connect(up.show_started)
         c.progressed.connect(up.show_progress)
         c.statusChanged.connect(up.show_status)
+        c.halted.connect(rs.show_note)
         c.actionsChanged.connect(up.show_actions)
         c.actionsChanged.connect(rs.show_actions)
         c.actionsChanged.connect(lambda a: fb.set_open_enabled(a.options))

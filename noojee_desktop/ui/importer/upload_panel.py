@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from noojee_desktop.ui.importer.controller import Actions, State
-from noojee_desktop.ui.importer.upload_run import fmt_duration
+from noojee_desktop.ui.importer.upload_run import HALTED_TEXT, fmt_duration
 from noojee_desktop.ui.widgets import name
 
 SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the row's content "
@@ -23,6 +23,8 @@ SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without 
 
 def progress_text(p) -> str:
     """The status line for an engine Progress."""
+    if p.halted:
+        return HALTED_TEXT
     if p.paused:
         return "Paused"
     if p.waiting_for_server:

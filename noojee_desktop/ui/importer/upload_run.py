@@ -15,6 +15,7 @@ from noojee_desktop.ui.upload_thread import UploadThread
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 100
+HALTED_TEXT = "Paused: the dialler refuses these rows (see why on the right)"
 
 
 def fmt_duration(seconds: float) -> str:
@@ -50,6 +51,7 @@ def make_engine(session, model, options: dict[str, bool], resume_job_id: int | N
         job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
                       allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                       **options)
+    job.name_mapping(model.mapping)      # names for a halt message
     return UploadEngine(client, job, model.prepared, journal, concurrency="auto")
 
 
@@ -85,11 +87,12 @@ class UploadRunner(QObject):
 
     resultsApplied = Signal()      # a batch of outcomes is in the model
     progressed = Signal(object)    # the engine's latest Progress (at most every FLUSH_MS)
+    halted = Signal(str)           # the engine paused itself on a refusal every row would get: why
 
     def __init__(self, model, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.thread = UploadThread(self._on_progress, self)
+        self.thread = UploadThread(self._on_progress, self, on_halt=self.halted.emit)
         self.progress = None           # the engine's latest Progress (from the upload thread)
         self._pending: list = []
         self._running = False
