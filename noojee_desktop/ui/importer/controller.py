@@ -19,8 +19,11 @@ import qasync
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
-from noojee_desktop.ui.importer.upload_run import HALTED_TEXT, UploadRunner, fmt_duration, make_engine, retry_job
+from noojee_desktop.ui.importer.upload_run import (
+    HALTED_TEXT, UploadRunner, already_loaded, fmt_duration, job_lock, job_spec, make_engine, retry_job,
+)
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.workers import run_in_background
 
@@ -72,11 +75,17 @@ class ImportController(QObject):
     optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
     problem = Signal(str, object)          # (title, exception or message): to show in a box
     halted = Signal(str)                   # the engine paused itself: why, and what to change
+    busy = Signal(str)                     # the list is being uploaded elsewhere (who, since when): nothing sent
+    journalProblem = Signal(str)           # the journal cannot be written: nothing sent
     finished = Signal(object)              # an upload ended: its JobSummary, or None (error / stopped early)
 
-    def __init__(self, session, settings, parent: QObject | None = None) -> None:
+    def __init__(self, session, settings, parent: QObject | None = None, *, ask_already_loaded=None) -> None:
+        """``ask_already_loaded(sentence)``: an awaitable answer, job_dialogs.SKIP / SEND_AGAIN / None
+        (cancel), when rows of the file were inserted into the campaign by an earlier upload;
+        without it they are skipped."""
         super().__init__(parent)
         self.session = session
+        self._ask_already_loaded = ask_already_loaded
         self._settings = settings
         self.model = ImportModel(self)
         self.tasks = TaskSet()
@@ -330,7 +339,15 @@ class ImportController(QObject):
         started = False
         froze = False
         model = self.model
+        lock = None
         try:
+            lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            skip = {}
+            if lock is not None and not retry and resume_job_id is None:
+                skip = await self._already_loaded_choice()
+            if lock is None or skip is None or self._stop_requested:
+                self._stop_requested = True      # "Stopped before sending anything."
+                return
             retry_rows = model.failed_rows(include_rejections) if retry else []
             if retry and self._engine_done is not None and (
                     model.mapping != self._upload_mapping or self._engine_done.job.settings() != self._options):
@@ -342,7 +359,7 @@ class ImportController(QObject):
             if self._stop_requested:
                 return
             engine = self._engine_done if retry else make_engine(
-                self.session, model, self._options, resume_job_id, self.runner.engine_client(self.session))
+                self.session, model, self._options, resume_job_id, self.runner.engine_client(self.session), skip)
             if retry:
                 model.reset_outcomes(retry_rows)
             # (a resumed job: the engine reports the rows finished before)
@@ -357,13 +374,43 @@ class ImportController(QObject):
             if froze:
                 gc.freeze()
             summary = await self.runner.run(engine, retry, include_rejections)
+        except JournalError as exc:     # the data folder cannot be written: nothing is sent
+            self.journalProblem.emit(str(exc))
         except Exception as exc:
             self.problem.emit("The upload stopped" if started else "Cannot start the upload", exc)
         finally:
+            if lock is not None:
+                lock.release()
             if froze:
                 gc.unfreeze()
             if shiboken6.isValid(self):    # not when the window was torn down mid-upload
                 self._upload_ended(engine, summary)
+
+    def _hold_job(self, retry: bool, resume_job_id: int | None):
+        """The job's lock (core.jobs.JobLock) before anything is written or sent; None (and
+        ``busy`` emitted) when another window or process runs this list."""
+        from noojee_desktop.core import jobs
+
+        spec = (self._engine_done.job if retry and self._engine_done is not None
+                else job_spec(self.session, self.model, self._options, resume_job_id))
+        try:
+            return job_lock(self.session, spec).acquire()
+        except jobs.JobBusy as e:
+            self.busy.emit(str(e))
+            return None
+
+    async def _already_loaded_choice(self):
+        """Rows an earlier job inserted into this campaign: {} to send everything, their outcomes
+        to skip them, None when the user cancelled. Checked on a pool thread."""
+        from noojee_desktop.ui.job_dialogs import SKIP
+
+        found = await run_in_background(already_loaded(self.session, self.model), parent=self)
+        if not found:
+            return {}
+        answer = await self._ask_already_loaded(found.sentence()) if self._ask_already_loaded else SKIP
+        if answer is None:
+            return None
+        return found.outcomes if answer == SKIP else {}
 
     def _upload_ended(self, engine, summary) -> None:
         self.runner.finish(summary)

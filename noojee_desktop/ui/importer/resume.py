@@ -15,14 +15,13 @@ from pathlib import Path
 import qasync
 from PySide6.QtCore import QObject, Signal
 
-from noojee_desktop.ui.importer.upload_run import journaled_options
+from noojee_desktop.core import jobs
+from noojee_desktop.core.jobs import journaled_options
 from noojee_desktop.ui.tasks import disconnect, until_signal
 
 log = logging.getLogger(__name__)
 
 WAIT = 20.0   # seconds for the dropdowns to show the job's destination, or a re-check to end
-
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 
 class ResumeFlow(QObject):
@@ -46,17 +45,13 @@ class ResumeFlow(QObject):
         """Offer the newest upload the journal says was interrupted; True when there is one.
 
         Jobs to another sandbox (a loopback server other than the current one) are left out:
-        that practice dialler and its leads are gone."""
-        try:
-            jobs = self.session.journal().list_interrupted()
+        that practice dialler and its leads are gone; so are jobs running elsewhere now."""
+        try:    # (none another window or the upload command is running now)
+            offered = jobs.interrupted_jobs(self.session.journal(), self.session.server_ids())
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return False
-        current = self.session.server_ids()
-        for job in jobs:
-            host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
-            if host in LOOPBACK and job.server not in current:
-                continue
+        for job in offered:
             self.job = job
             self.offered.emit(job)
             return True
@@ -80,10 +75,15 @@ class ResumeFlow(QObject):
         if None in (t, c, a) or sheet is None or not sheet.fingerprint:
             return None
         try:
-            journal = self.session.journal()
-            found = [j for j in (journal.find_resumable(sheet.fingerprint, server, t, c, a)
-                                 for server in sorted(self.session.server_ids())) if j is not None]
-            return max(found, key=lambda j: j.id) if found else None
+            return jobs.find_resumable(self.session.journal(), sheet.fingerprint, self.session.server_ids(), t, c, a)
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+            return None
+
+    def running_elsewhere(self, job):
+        """Who runs ``job`` now in another window or process (core.jobs.Owner), or None."""
+        try:
+            return jobs.running_elsewhere(self.session.journal(), job)
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return None

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
+from noojee_desktop.ui import job_dialogs
 from noojee_desktop.ui.errors import show_error, show_exception
 from noojee_desktop.ui.importer.banners import ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
@@ -42,7 +43,8 @@ class ImportTab(QWidget):
         super().__init__(parent)
         self.setObjectName("importTab")
         self.session = session
-        c = self.controller = ImportController(session, settings, self)
+        c = self.controller = ImportController(
+            session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence))
         self.model = c.model
         self.resume = ResumeFlow(session, c, self)
 
@@ -127,6 +129,8 @@ class ImportTab(QWidget):
         # results
         rs.retryRequested.connect(c.retry)
         c.problem.connect(self._problem)
+        c.busy.connect(lambda sentence: job_dialogs.show_busy(self, sentence))
+        c.journalProblem.connect(lambda sentence: job_dialogs.show_journal_problem(self, sentence))
         c.finished.connect(self.uploadFinished)
         # the interrupted-upload banner and its flow
         r, rb = self.resume, self.resume_banner
@@ -187,6 +191,10 @@ class ImportTab(QWidget):
             return
         job = self.resume.find_resumable()
         if job is not None:
+            owner = self.resume.running_elsewhere(job)
+            if owner is not None:
+                job_dialogs.show_busy(self, owner.sentence())
+                return
             ask_resume(self, job, on_resume=lambda: c.tasks.add(self.resume.resume_with_options(job)),
                        on_fresh=lambda: self.resume.start_again(job))
             return

@@ -27,59 +27,56 @@ def fmt_duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def journaled_options(settings: dict) -> dict[str, bool]:
-    """The upload options a journal job was started with (jobs from before the options: both off)."""
-    return {"allow_duplicates": bool(settings.get("allow_duplicates", False)),
-            "generate_external_ids": bool(settings.get("generate_external_ids", False))}
-
-
-def make_engine(session, model, options: dict[str, bool], resume_job_id: int | None, client):
-    """The engine for the file shown in ``model``: to the current choice with ``options``, or a
-    resumed journal job, which goes where it went before with its own settings."""
-    from noojee_desktop.core.engine import JobSpec, UploadEngine
+def job_spec(session, model, options: dict[str, bool], resume_job_id: int | None = None, skip=None):
+    """The job (core.jobs): to the current choice with ``options`` (rows in ``skip`` end with
+    their outcome instead of being sent), or a resumed journal job, which goes where it went
+    before with its own options."""
+    from noojee_desktop.core import jobs
 
     sheet = model.sheet
-    server = session.journal_server
-    journal = session.journal()
-    record = journal.job(resume_job_id) if resume_job_id is not None else None
+    record = session.journal().job(resume_job_id) if resume_job_id is not None else None
     if record is not None:
-        job = JobSpec(server=server, template=record.template, campaign=record.campaign,
-                      allocation=record.allocation, file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                      resume_job_id=resume_job_id, **journaled_options(record.settings))
-    else:
-        (t, c, a), names = session.ids, session.names
-        job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
-                      allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                      **options)
+        return jobs.resume_spec(record, session.journal_server, sheet.path, sheet.fingerprint)
+    (t, c, a), names = session.ids, session.names
+    return jobs.new_spec(session.journal_server, (t, names[0]), (c, names[1]), (a, names[2]), sheet.path,
+                         sheet.fingerprint, options, skip)
+
+
+def make_engine(session, model, options: dict[str, bool], resume_job_id: int | None, client, skip=None):
+    """The engine for the file shown in ``model`` (see ``job_spec``), for the upload thread."""
+    from noojee_desktop.core.engine import UploadEngine
+
+    job = job_spec(session, model, options, resume_job_id, skip)
     job.name_mapping(model.mapping)      # names for a halt message
-    return UploadEngine(client, job, model.prepared, journal, concurrency="auto")
+    return UploadEngine(client, job, model.prepared, session.journal(), concurrency="auto")
 
 
-def retry_job(journal, done_engine, model, rows: list[int], settings: dict[str, bool]) -> int:
-    """A new journal job for "Retry failed rows" after the mapping changed: the retried rows
-    carry leads built with the *current* mapping; every other row is finished already, with
-    the result it has. The engine then resumes that job, so only the retried rows are sent.
+def job_lock(session, spec):
+    """The lock that makes this window the one owner of ``spec``'s list (core.jobs.JobLock)."""
+    from noojee_desktop.core import jobs
+
+    return jobs.job_lock(session.journal(), spec.fingerprint, spec.server, spec.template[0], spec.campaign[0],
+                         spec.allocation[0])
+
+
+def already_loaded(session, model):
+    """A pool-thread job: the file's rows an earlier job inserted into the chosen campaign
+    (core.jobs.AlreadyLoaded; false when none)."""
+    from noojee_desktop.core import jobs
+
+    journal, server, prepared = session.journal(), session.journal_server, model.prepared
+    campaign = (session.ids[1], session.names[1])
+    return lambda _progress, _cancel: jobs.check_already_loaded(journal, server, campaign, prepared)
+
+
+def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, bool]) -> int:
+    """"Retry failed rows" after the mapping or options changed: core.jobs.create_retry_job.
     Blocking (journal writes): run it on a pool thread."""
-    from noojee_desktop.core.engine import journal_entry
+    from noojee_desktop.core import jobs
 
-    old = done_engine.job
     sheet = model.sheet
-    prepared, outcomes = model.prepared, model.outcomes
-    wanted = set(rows)
-    entries = []
-    for r, prep in enumerate(prepared):
-        o = outcomes[r]
-        if r in wanted or o is None:
-            entries.append(journal_entry(prep, sheet.fingerprint, settings["generate_external_ids"]))
-        else:
-            entries.append((r, prep.row_number, None, None, o))
-    job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=old.server,
-                                template=old.template, campaign=old.campaign, allocation=old.allocation,
-                                settings=settings)
-    journal.add_rows(job_id, entries)
-    if done_engine.job_id is not None:
-        journal.abandon(done_engine.job_id)
-    return job_id
+    return jobs.create_retry_job(journal, done_engine.job, done_engine.job_id, sheet.path, sheet.fingerprint,
+                                 model.prepared, model.outcomes, rows, options)
 
 
 class UploadRunner(QObject):
