@@ -446,7 +446,8 @@ class ImportController(QObject):
 
     def _results_applied(self) -> None:
         self.resultsChanged.emit()
-        self.actionsChanged.emit(self.actions())
+        if not self._running:        # (mid-upload no action changes: spare the GUI thread)
+            self.actionsChanged.emit(self.actions())
 
     def set_paused(self, paused: bool) -> None:
         if self._engine is None or paused == self._paused:
