@@ -19,6 +19,10 @@ Qt-free asyncio; the GUI runs it on qasync's loop, the headless command with ``a
   - no external id, duplicates not allowed: send again; 105 then -> INSERTED, note
     "probably inserted by the earlier attempt".
 * Journal: "inflight, attempt n" is written before each call and the result after it.
+* Mode (``JobSpec.mode``): ``insert`` sends ``insertLeadFast``; ``update`` and ``withdraw`` send
+  ``updateLeadFast`` (every row has an external id). A lost reply of an update is simply sent again
+  (updating a lead to the same values twice is harmless); 110 (someone was editing the lead) is
+  final and never sent again, not even by ``retry_failed``.
 """
 
 from __future__ import annotations
@@ -44,7 +48,14 @@ from noojee_desktop.core.api import (
     NotNoojeeReply,
     TlsError,
 )
-from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, Retry
+from noojee_desktop.core.codes import (
+    FAILED_CATEGORIES,
+    REJECTION_CATEGORIES,
+    UPDATE_CODES,
+    Category,
+    Retry,
+    never_resend,
+)
 from noojee_desktop.core.outcome import RowOutcome
 from noojee_desktop.core.ratecontrol import AsyncGate, RateController, RateSettings
 from noojee_desktop.core.secrets import mask
@@ -55,6 +66,11 @@ EXTERNAL_ID = "njExternalLeadId"
 NOTE_CONFIRMED = "confirmed on retry: the first try had landed (112 on the retry)"
 NOTE_PROBABLY = "probably inserted by the earlier attempt (105 on the retry after a lost reply)"
 MSG_UNREACHABLE = "server unreachable"
+
+MODE_INSERT = "insert"
+MODE_UPDATE = "update"       # change leads already in the dialler, found by external id
+MODE_WITHDRAW = "withdraw"   # an update of every lead an earlier job inserted: a disposition, nothing else
+MODES = (MODE_INSERT, MODE_UPDATE, MODE_WITHDRAW)
 
 
 def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
@@ -95,9 +111,18 @@ class JobSpec:
     allow_duplicates: bool = False
     generate_external_ids: bool = False
     resume_job_id: int | None = None   # continue this journaled job instead of starting one
+    mode: str = MODE_INSERT            # MODE_INSERT, MODE_UPDATE or MODE_WITHDRAW
+    extra: dict[str, Any] | None = None  # journaled with the settings (e.g. withdraw: the job withdrawn)
+
+    @property
+    def is_update(self) -> bool:
+        return self.mode in (MODE_UPDATE, MODE_WITHDRAW)
 
     def settings(self) -> dict[str, Any]:
-        return {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids}
+        out = {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids,
+               "mode": self.mode}
+        out.update(self.extra or {})
+        return out
 
 
 @dataclass
@@ -143,6 +168,11 @@ class JobSummary:
     @property
     def all_inserted(self) -> bool:
         return self.inserted == self.total
+
+    @property
+    def all_succeeded(self) -> bool:
+        """Every row inserted (an upload) or updated (an update or withdraw job)."""
+        return self.inserted + self.counts.get(Category.UPDATED, 0) == self.total
 
 
 @dataclass(eq=False)
@@ -307,7 +337,8 @@ class UploadEngine:
 
         entries = []
         for prepared in self._source_rows:
-            entry = journal_entry(prepared, self.job.fingerprint, self.job.generate_external_ids)
+            entry = journal_entry(prepared, self.job.fingerprint,
+                                  self.job.generate_external_ids and not self.job.is_update)
             entries.append(entry)
             index, row_number, lead, _ext, outcome = entry
             if outcome is not None:
@@ -342,7 +373,7 @@ class UploadEngine:
             wanted |= REJECTION_CATEGORIES
         todo = []
         for index, outcome in enumerate(self.outcomes):
-            if outcome is None or outcome.category not in wanted:
+            if outcome is None or outcome.category not in wanted or never_resend(outcome.code):
                 continue
             row = self._rows.get(index)
             if row is None:
@@ -449,6 +480,9 @@ class UploadEngine:
         gate = self._gate
         job = self.job
         sent_at: datetime | None = None
+        if job.is_update and not row.has_external_id:
+            self._final(row, Category.INVALID, None, "An update needs the lead's external id (njExternalLeadId).")
+            return
         while True:
             if self._stop_reason is not None:
                 self._unsent(row, sent_at)
@@ -470,8 +504,7 @@ class UploadEngine:
                 self.journal.mark_inflight(self.job_id, row.index, row.attempts, sent_at)
             t0 = time.monotonic()
             try:
-                reply = await self.client.insert_lead(job.template[0], job.campaign[0], job.allocation[0],
-                                                      row.lead, allow_duplicates=job.allow_duplicates)
+                reply = await self._call(row)
             except _FATAL as e:
                 gate.abandon()
                 row.attempts -= 1          # refused before anything was applied
@@ -527,7 +560,9 @@ class UploadEngine:
                 await self._sleep(self._backoff(row.errors))
                 continue
             gate.success(latency)
-            if row.maybe_landed and reply.code == 112 and row.has_external_id:
+            if job.is_update:
+                self._final_update(row, info, reply, sent_at)
+            elif row.maybe_landed and reply.code == 112 and row.has_external_id:
                 self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_CONFIRMED, sent_at)
             elif row.maybe_landed and reply.code == 105 and not row.has_external_id:
                 self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_PROBABLY, sent_at)
@@ -535,6 +570,23 @@ class UploadEngine:
                 note = "" if row.attempts <= 1 else f"sent {row.attempts} times"
                 self._final(row, info.category, reply.code, reply.message, note, sent_at)
             return
+
+    async def _call(self, row: _Row) -> Any:
+        """The one call per attempt: an insert, or in update mode an update of the lead by its external id."""
+        job = self.job
+        ids = (job.template[0], job.campaign[0], job.allocation[0])
+        if job.is_update:
+            return await self.client.update_lead(*ids, row.lead)
+        return await self.client.insert_lead(*ids, row.lead, allow_duplicates=job.allow_duplicates)
+
+    def _final_update(self, row: _Row, info: Any, reply: Any, sent_at: datetime | None) -> None:
+        """An update's answer: 0 is UPDATED; 101/106/107/110 in the app's words (the code stays)."""
+        category = Category.UPDATED if reply.code == 0 else info.category
+        message = info.meaning if reply.code in UPDATE_CODES else reply.message
+        note = "" if row.attempts <= 1 else f"sent {row.attempts} times"
+        if row.maybe_landed and reply.code == 0:
+            note = f"sent {row.attempts} times (an earlier reply was lost; sending the same update again is harmless)"
+        self._final(row, category, reply.code, message, note, sent_at)
 
     # -- outage -----------------------------------------------------------------------------------
     def _start_outage(self, error: ApiError) -> None:
