@@ -94,13 +94,17 @@ def _concurrency(value: str) -> int | str:
 
 
 def _read_and_validate(args):
-    from noojee_desktop.core.sheet import (
-        SpreadsheetError,
-        TemplateFieldStore,
-        auto_map,
-        read_sheet,
-        validate,
-    )
+    from noojee_desktop.core.sheet import validate
+
+    sheet, mapping = _read_and_map(args)
+    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
+    return sheet, rows
+
+
+def _read_and_map(args):
+    """The file as read, and its columns mapped (saved mapping, --map, --phone-fields); shared by
+    ``upload`` and ``update``."""
+    from noojee_desktop.core.sheet import SpreadsheetError, TemplateFieldStore, auto_map, read_sheet
 
     try:
         sheet = read_sheet(args.file, args.sheet)
@@ -142,8 +146,7 @@ def _read_and_validate(args):
     if problems:
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
                          + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
-    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows
+    return sheet, mapping
 
 
 def _print_validation(rows) -> None:
@@ -297,7 +300,10 @@ def _write_results(args, sheet, outcomes) -> Path | None:
     return written
 
 
-async def _upload(args, sheet, rows, concurrency) -> int:
+async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra: dict | None = None,
+                  on_summary=None) -> int:
+    """Send ``rows`` as one journaled job (``mode``: insert, update or withdraw; see JobSpec);
+    ``on_summary(summary)`` is called once it is done."""
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
     from noojee_desktop.core.journal import Journal
@@ -316,9 +322,11 @@ async def _upload(args, sheet, rows, concurrency) -> int:
             spec = JobSpec(server=client.base_url, template=template, campaign=campaign, allocation=allocation,
                            file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                            allow_duplicates=args.allow_duplicates,
-                           generate_external_ids=args.generate_external_ids)
+                           generate_external_ids=args.generate_external_ids, mode=mode, extra=extra)
             earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
                                              allocation[0])
+            if earlier is not None and earlier.settings.get("mode", "insert") != mode:
+                earlier = None   # the same file sent in another mode: not this job
             if args.resume:
                 if earlier is None:
                     _err("No interrupted upload of this file to this allocation was found: starting a new one.")
@@ -373,9 +381,11 @@ async def _upload(args, sheet, rows, concurrency) -> int:
     if summary.message:
         _err(summary.message)
     _write_results(args, sheet, summary.outcomes)
+    if on_summary is not None:
+        on_summary(summary)
     if summary.stopped in ("refused", "unreachable"):
         return EXIT_SERVER
-    return EXIT_OK if summary.all_inserted else EXIT_SOME_FAILED
+    return EXIT_OK if summary.all_succeeded else EXIT_SOME_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
