@@ -2,13 +2,16 @@
 
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
-        [--generate-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
+        [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
         [--dry-run] [--resume | --new-upload] [--insecure-http] [--outage-tolerance SECONDS]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
 (lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
 "dialler.example.com")``. Never from the command line (it would show in process lists).
+
+Rows without an external id get a stable generated one (``NJL-``...) unless ``--no-external-ids``:
+it makes every retry safe, and it is what lets ``update`` and ``withdraw`` reach the leads later.
 
 Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which);
 2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
@@ -60,8 +63,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
     p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
+    p.add_argument("--no-external-ids", action="store_true",
+                   help="do not give rows without an external id one of their own. By default they get a "
+                   "stable one (NJL- and 16 characters, the same for the same row of the same file), so that "
+                   "a lost reply can be retried without inserting twice, and the leads can later be "
+                   "updated or withdrawn (the dialler finds a lead only by its external id)")
     p.add_argument("--generate-external-ids", action="store_true",
-                   help="give rows without an external id a stable one, so every retry is safe")
+                   help="give rows without an external id a stable one (the default; kept for old scripts)")
     p.add_argument("--results", metavar="PATH", help="results file (.xlsx or .csv); default: next to FILE")
     p.add_argument("--concurrency", default="auto", metavar="N|auto",
                    help="calls at once: auto (finds what the dialler takes) or a number")
@@ -300,6 +308,17 @@ def _write_results(args, sheet, outcomes) -> Path | None:
     return written
 
 
+def _remember_results(job_id: int, path: Path) -> None:
+    """The job history shows where each job's results file is; failing to note it loses nothing."""
+    from noojee_desktop.core.journal import Journal
+
+    try:
+        with Journal() as journal:
+            journal.update_settings(job_id, results_path=str(path))
+    except Exception as e:  # noqa: BLE001 - the upload itself is done and its results written
+        _err(f"(The job history could not note the results file: {e})")
+
+
 async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra: dict | None = None,
                   on_summary=None) -> int:
     """Send ``rows`` as one journaled job (``mode``: insert, update or withdraw; see JobSpec);
@@ -380,7 +399,9 @@ async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
-    _write_results(args, sheet, summary.outcomes)
+    written = _write_results(args, sheet, summary.outcomes)
+    if written is not None and summary.job_id is not None:
+        _remember_results(summary.job_id, written)
     if on_summary is not None:
         on_summary(summary)
     if summary.stopped in ("refused", "unreachable"):
@@ -400,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         concurrency = _concurrency(args.concurrency)
         if args.timeout <= 0 or args.outage_tolerance < 0:
             raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
+        if args.no_external_ids and args.generate_external_ids:
+            raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
+        args.generate_external_ids = not args.no_external_ids
         sheet, rows = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
