@@ -154,3 +154,18 @@ async def test_an_interrupted_update_job_resumes_from_the_journal(sandbox_factor
         again = await UploadEngine(client, job, rows, journal, policy=policy, rate=RATE).run()
     assert again.all_succeeded and again.counts == {Category.UPDATED: 10}
     assert all(lead["disposition"] == "Sale" and lead["updates"] >= 1 for lead in server.leads(11))
+
+
+async def test_a_resumed_update_job_stays_an_update_whatever_the_caller_says(sandbox_factory, tmp_path):
+    """The app resuming an interrupted job from the journal must not send an update as an insert."""
+    server = sandbox_factory(slots=1, service_time=0.005)
+    await _load(server, tmp_path, n=3)
+    sheet, rows = _update_sheet(tmp_path, [[f"ACC-{i}", "Sale", "<No Change>", "", "", ""] for i in range(3)])
+    journal = Journal()
+    job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=server.url,
+                                template=(1, ""), campaign=(11, ""), allocation=(111, ""),
+                                settings={"mode": "update"})
+    journal.add_rows(job_id, [(r.index, r.row_number, r.lead, r.lead["njExternalLeadId"], None) for r in rows])
+    _, summary = await _job(server, sheet, rows, journal, resume_job_id=job_id)   # mode left at insert
+    assert summary.counts == {Category.UPDATED: 3}
+    assert len(server.leads(11)) == 3 and all(lead["disposition"] == "Sale" for lead in server.leads(11))

@@ -132,3 +132,27 @@ def test_jobs_with_an_empty_journal(capsys):
     assert "No jobs yet" in capsys.readouterr().out
     assert dispatch(["jobs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_history_of_a_job_from_before_modes_and_an_interrupted_one(tmp_path):
+    from noojee_desktop.core.outcome import RowOutcome
+
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        old = journal.create_job(file_path="/x/old.csv", fingerprint="f", server="https://d.example.com",
+                                 template=(1, "T"), campaign=(11, "C"), allocation=(111, "A"),
+                                 settings={"allow_duplicates": False})
+        journal.add_rows(old, [(0, 2, {"FirstPhone": "0383218000"}, None, None),
+                               (1, 3, None, None, RowOutcome(Category.INVALID, None, "bad"))])
+        journal.record(old, 0, RowOutcome(Category.INSERTED, 0, "OK", 1), final=True)
+        journal.set_status(old, "finished")
+        cut = journal.create_job(file_path="/x/new.csv", fingerprint="g", server="https://d.example.com",
+                                 template=(1, "T"), campaign=(11, "C"), allocation=(111, "A"),
+                                 settings={"mode": "update"})
+        journal.add_rows(cut, [(0, 2, {"njExternalLeadId": "A", "FirstPhone": "<No Change>"}, "A", None)])
+        journal.update_settings(cut, results_path="/x/new - results.xlsx")
+        newest, oldest = history(journal)
+    assert (oldest.mode_label, oldest.state_label, oldest.counts_text()) == ("upload", "finished",
+                                                                             "Fix before sending 1, Inserted 1")
+    assert (newest.mode_label, newest.state_label, newest.finished) == ("update", "interrupted", False)
+    assert newest.counts == {Category.PENDING: 1} and newest.results_path == "/x/new - results.xlsx"
+    assert newest.settings["mode"] == "update"

@@ -319,6 +319,9 @@ class UploadEngine:
         todo: list[_Row] = []
         if self.journal is not None and self.job.resume_job_id is not None:
             self.job_id = self.job.resume_job_id
+            journaled = self.journal.job(self.job_id)
+            if journaled is not None:   # a resumed job is sent as what it was: insert, update or withdraw
+                self.job.mode = str(journaled.settings.get("mode") or MODE_INSERT)
             records = self.journal.rows(self.job_id)
             if len(records) != self.total:
                 raise ValueError("The journal's job does not match these rows (different number of rows).")
