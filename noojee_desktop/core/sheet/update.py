@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from itertools import repeat
 
 from .fields import DISPOSITION, EXTERNAL_ID, Mapping
-from .reader import Sheet
+from .reader import Sheet, bulk_allocation
 from .validate import ERROR, NO_CHANGE, Issue, PreparedRow, validate
 
 NO_CHANGE_SENT = "<No Change>"
@@ -42,6 +43,12 @@ def validate_update(sheet: Sheet, mapping: Mapping, *, disposition: str | None =
                     now: datetime | None = None) -> list[PreparedRow]:
     """Check and prepare every row of ``sheet`` as an update. ``disposition``: one disposition for
     every row (a mapped disposition column is then left out); ``<No Change>`` keeps each lead's."""
+    with bulk_allocation():   # many small long-lived lists: no cyclic collections meanwhile
+        return _validate_update(sheet, mapping, disposition, now)
+
+
+def _validate_update(sheet: Sheet, mapping: Mapping, disposition: str | None,
+                     now: datetime | None) -> list[PreparedRow]:
     disposition = (disposition or "").strip() or None
     headers = list(sheet.headers)
     columns = dict(mapping.columns)
@@ -50,8 +57,10 @@ def validate_update(sheet: Sheet, mapping: Mapping, *, disposition: str | None =
     # <No Change> phones: validated as a stand-in number, sent as <No Change>
     no_change_phones: dict[int, list[int]] = {}   # row index -> phone column indexes
     for ci in phone_cols:
-        for i, row in enumerate(sheet.rows):
-            v = row[ci]
+        col = [row[ci] for row in sheet.rows]
+        if "<" not in "\n".join(col):    # the common case, screened at C speed
+            continue
+        for i, v in enumerate(col):
             if v and v[0] == "<" and is_no_change(v):
                 no_change_phones.setdefault(i, []).append(ci)
     rows = sheet.rows
@@ -69,25 +78,33 @@ def validate_update(sheet: Sheet, mapping: Mapping, *, disposition: str | None =
         value = NO_CHANGE_SENT if is_no_change(disposition) else disposition
         headers.append(ALL_ROWS_DISPOSITION)
         columns[ALL_ROWS_DISPOSITION] = DISPOSITION
-        rows = [[*r, value] for r in rows]
+        tail = [value]
+        try:
+            rows = list(map(list.__add__, rows, repeat(tail, len(rows))))   # C speed: row + [value]
+        except TypeError:   # rows that are not lists
+            rows = [[*r, value] for r in rows]
     view = sheet if rows is sheet.rows else replace(sheet, headers=headers, rows=rows)
     view_mapping = Mapping(columns, set(mapping.phone_fields))
     prepared = validate(view, view_mapping, update=True, allow_duplicates=True, now=now)
 
-    ext_ci = next((ci for ci, h in enumerate(sheet.headers) if columns.get(h) == EXTERNAL_ID), None)
     for p in prepared:
         if p.issues:
             stood_in = {headers[ci] for ci in no_change_phones.get(p.index, ())}
             p.issues = [x for x in p.issues
                         if x.column not in stood_in and not x.message.startswith(_DUPLICATE_PREFIX)]
-        if p.index in no_change_phones:
-            lead = dict(p.lead)
-            for ci in no_change_phones[p.index]:
-                lead[columns[headers[ci]]] = NO_CHANGE_SENT
-            p.lead = lead
-        if ext_ci is not None:
-            ext = sheet.rows[p.index][ext_ci]
-            if ext and ext[0] == "<" and is_no_change(ext):
-                p.issues = [*p.issues, Issue(headers[ext_ci], ERROR, "The external id is how the dialler finds the "
-                                                                 "lead; '<No Change>' cannot be used there.")]
+    for i, cis in no_change_phones.items():
+        p = prepared[i]
+        lead = dict(p.lead)
+        for ci in cis:
+            lead[columns[headers[ci]]] = NO_CHANGE_SENT
+        p.lead = lead
+    ext_ci = next((ci for ci, h in enumerate(sheet.headers) if columns.get(h) == EXTERNAL_ID), None)
+    if ext_ci is not None:
+        col = [row[ext_ci] for row in sheet.rows]
+        if "<" in "\n".join(col):
+            bad = Issue(headers[ext_ci], ERROR, "The external id is how the dialler finds the lead; "
+                                                "'<No Change>' cannot be used there.")
+            for i, ext in enumerate(col):
+                if ext and ext[0] == "<" and is_no_change(ext):
+                    prepared[i].issues = [*prepared[i].issues, bad]
     return prepared
