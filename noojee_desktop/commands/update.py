@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         f"The API key comes from the {up.ENV_KEY} environment variable or the key the app saved in the "
         "system keyring.",
         epilog="Exit status: 0 every row updated; 1 some rows not updated (see the results file); 2 bad usage "
-        "or unreadable input (nothing sent); 3 server unreachable or key refused. " + DISPOSITION_WARNING[9:])
+        "or unreadable input (nothing sent); 3 server unreachable or key refused. Note: " + DISPOSITION_WARNING[9:])
     p.add_argument("file", metavar="FILE", help="the list of changes (.xlsx, .xls, .ods, .csv ...)")
     p.add_argument("--server", required=True, metavar="URL", help="the dialler's address")
     p.add_argument("--template", required=True, metavar="T", help="campaign template: id or exact name")
