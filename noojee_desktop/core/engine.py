@@ -119,8 +119,10 @@ class JobSpec:
         return self.mode in (MODE_UPDATE, MODE_WITHDRAW)
 
     def settings(self) -> dict[str, Any]:
-        out = {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids,
-               "mode": self.mode}
+        out: dict[str, Any] = {"allow_duplicates": self.allow_duplicates,
+                               "generate_external_ids": self.generate_external_ids}
+        if self.mode != MODE_INSERT:   # no mode in the journal: an insert, as every job before modes
+            out["mode"] = self.mode
         out.update(self.extra or {})
         return out
 
