@@ -33,6 +33,7 @@ ALL_ROWS_DISPOSITION = "\u00abdisposition for every row\u00bb"
 # fiction), then sent as <No Change>; whatever the phone checks said about the stand-in is dropped.
 _STAND_IN_PHONE = "0491570006"
 _DUPLICATE_PREFIX = "Same phone number as row"
+_NO_PHONE_PREFIX = "No phone number"   # in case the phone checks ever refuse the stand-in itself
 
 
 def is_no_change(value: str) -> bool:
@@ -91,7 +92,8 @@ def _validate_update(sheet: Sheet, mapping: Mapping, disposition: str | None,
         if p.issues:
             stood_in = {headers[ci] for ci in no_change_phones.get(p.index, ())}
             p.issues = [x for x in p.issues
-                        if x.column not in stood_in and not x.message.startswith(_DUPLICATE_PREFIX)]
+                        if x.column not in stood_in and not x.message.startswith(_DUPLICATE_PREFIX)
+                        and not (stood_in and x.column is None and x.message.startswith(_NO_PHONE_PREFIX))]
     for i, cis in no_change_phones.items():
         p = prepared[i]
         lead = dict(p.lead)
