@@ -69,6 +69,11 @@ class FakeDialler:
         self.gate: asyncio.Event | None = None
         self.down_after_stored: int | None = None
         self.hold_after = 0               # calls after this many wait for ``gate``
+        self.order: list[str] = []        # lead names in the order the calls came
+        self.active = 0
+        self.peak = 0                     # calls in progress at once, at most
+        self.contact_hours = {"Standard"}
+        self.tick = None                  # called at each call (a test's fake clock)
 
     def _reply(self, code):
         info = lookup(code)
@@ -83,9 +88,20 @@ class FakeDialler:
 
     async def insert_lead(self, t, c, a, lead, *, allow_duplicates=False):
         self.calls += 1
-        if self.gate is not None and self.calls > self.hold_after:
-            await self.gate.wait()
-        await asyncio.sleep(0)
+        if self.tick is not None:
+            self.tick()
+        self.order.append(lead.get("Name"))
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            if self.gate is not None and self.calls > self.hold_after:
+                await self.gate.wait()
+            await asyncio.sleep(0)
+            return self._insert(lead, allow_duplicates)
+        finally:
+            self.active -= 1
+
+    def _insert(self, lead, allow_duplicates):
         if self.down_calls > 0:
             self.down_calls -= 1
             raise ConnectFailed("Could not connect to the dialler.", retryable=True)
@@ -99,6 +115,10 @@ class FakeDialler:
             raise RequestTimeout("No answer in time.", may_have_landed=True, retryable=True)
         if action in (101, 109, 103, 110):
             return self._reply(action)
+        if not lead.get("FirstPhone"):          # the template's only phone field
+            return self._reply(102)
+        if lead.get("njContactHours") and lead["njContactHours"] not in self.contact_hours:
+            return self._reply(111)
         ext = lead.get("njExternalLeadId")
         if ext and any(s.get("njExternalLeadId") == ext for s in self.stored):
             return self._reply(112)
@@ -339,14 +359,15 @@ async def test_retry_failed_resends_failures_but_not_rejections_unless_asked():
     assert client.calls == calls + 2   # Lead 1 and Lead 2 only
 
 
-async def test_fixed_concurrency_is_respected():
+async def test_fixed_concurrency_is_respected_after_a_cautious_start():
     client = FakeDialler()
-    client.gate = asyncio.Event()
+    client.gate = asyncio.Event()          # every call held in flight
     eng = engine(client, rows(30), concurrency=3)
     task = asyncio.create_task(eng.run())
     for _ in range(50):
         await asyncio.sleep(0)
-    assert client.calls == 3
+    assert client.calls == 2               # no reply yet: at most CAUTIOUS_START in flight
     client.gate.set()
     summary = await task
     assert summary.all_inserted and eng.controller.limit == 3
+    assert client.peak == 3                # once replies came back OK: the 3 asked for, never more

@@ -156,6 +156,34 @@ def test_window_does_not_creep_up_over_a_long_job():
     assert mean_wait < 0.1
 
 
+@pytest.mark.parametrize("slots", [8, 16])
+def test_slow_start_fills_a_big_dialler_within_the_first_second(slots):
+    """The window doubles while calls do not queue, so the first second is not spent creeping
+    up one call a round; then it settles near the slots, without 109s."""
+    capacity = slots / (0.05 * 1.1)
+    early = {}
+    for slow_start in (False, True):
+        server = SimServer(slots, 0.05, jitter=0.2)
+        rc = RateController(RateSettings(slow_start=slow_start))
+        early[slow_start], _ = simulate(rc, server, duration=1.0)
+        assert server.busy_replies == 0
+    assert early[True] >= 0.75 * capacity
+    assert early[True] > early[False] * 1.05
+    server = SimServer(slots, 0.05, jitter=0.2)
+    rc = RateController()
+    _, mean_wait = simulate(rc, server, duration=30.0, warmup=5.0)
+    assert slots <= rc.cwnd <= slots + max(3, slots // 3) and mean_wait < 0.05
+
+
+def test_a_cap_holds_the_window_and_it_does_not_grow_behind_it():
+    server = SimServer(8, 0.05)
+    rc = RateController()
+    rc.cap = 2
+    simulate(rc, server, duration=5.0)
+    assert server.max_concurrent_seen == 2 and rc.cwnd == 2
+    assert rc.limit == 2
+
+
 def test_busy_replies_halve_the_window_and_pause():
     clock = [100.0]
     rc = RateController(RateSettings(initial=16, busy_pause=2.0), clock=lambda: clock[0])

@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return f"row {rows[i].row_number}: external id {rows[i].lead.get('njExternalLeadId', '?')}"
 
         extra = {"disposition": args.disposition} if args.disposition is not None else None
-        code = asyncio.run(up._upload(args, sheet, rows, concurrency, mode="update", extra=extra,
+        code = asyncio.run(up._upload(args, sheet, rows, concurrency, mapping, mode="update", extra=extra,
                                       on_summary=lambda s: report_conflicts(s, describe)))
     except up.UsageError as e:
         up._err(str(e))

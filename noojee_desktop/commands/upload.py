@@ -13,8 +13,10 @@ keyring entry the app saved: service ``noojee-desktop``, user name the server's 
 Rows without an external id get a stable generated one (``NJL-``...) unless ``--no-external-ids``:
 it makes every retry safe, and it is what lets ``update`` and ``withdraw`` reach the leads later.
 
-Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which);
-2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
+Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which),
+or the upload stopped on a refusal every row would get (e.g. 102: the phone column is not one of
+the template's phone fields; the message says what to change, the rows not sent are kept for
+``--resume``); 2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _read_and_validate(args):
 
     sheet, mapping = _read_and_map(args)
     rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows
+    return sheet, rows, mapping
 
 
 def _read_and_map(args):
@@ -260,10 +262,12 @@ class _ProgressPrinter:
     def line(self) -> str:
         p = self.engine.progress()
         parts = [f"{p.done}/{p.total} rows"]
+        if p.run_total != p.total:      # a resume: this run's own rows
+            parts.append(f"this run {p.run_done}/{p.run_total}")
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
-        if p.eta is not None and p.done < p.total:
+        if p.eta is not None and p.run_done < p.run_total:
             eta = int(p.eta)
             parts.append(f"ETA {eta // 60}:{eta % 60:02d}")
         parts.append(p.concurrency)
@@ -319,8 +323,8 @@ def _remember_results(job_id: int, path: Path) -> None:
         _err(f"(The job history could not note the results file: {e})")
 
 
-async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra: dict | None = None,
-                  on_summary=None) -> int:
+async def _upload(args, sheet, rows, concurrency, mapping=None, *, mode: str = "insert",
+                  extra: dict | None = None, on_summary=None) -> int:
     """Send ``rows`` as one journaled job (``mode``: insert, update or withdraw; see JobSpec);
     ``on_summary(summary)`` is called once it is done."""
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
@@ -342,6 +346,8 @@ async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra
                            file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                            allow_duplicates=args.allow_duplicates,
                            generate_external_ids=args.generate_external_ids, mode=mode, extra=extra)
+            if mapping is not None:     # names for a halt message (102 names the phone fields)
+                spec.name_mapping(mapping)
             earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
                                              allocation[0])
             if earlier is not None and earlier.settings.get("mode", "insert") != mode:
@@ -399,6 +405,8 @@ async def _upload(args, sheet, rows, concurrency, *, mode: str = "insert", extra
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
         _err(summary.message)
+    if summary.stopped == "halted":
+        _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
     written = _write_results(args, sheet, summary.outcomes)
     if written is not None and summary.job_id is not None:
         _remember_results(summary.job_id, written)
@@ -424,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.no_external_ids and args.generate_external_ids:
             raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
         args.generate_external_ids = not args.no_external_ids
-        sheet, rows = _read_and_validate(args)
+        sheet, rows, mapping = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
             ids = (args.template, args.campaign, args.allocation)
@@ -442,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):
             raise UsageError("No row can be sent: fix the rows above and try again.")
-        code = asyncio.run(_upload(args, sheet, rows, concurrency))
+        code = asyncio.run(_upload(args, sheet, rows, concurrency, mapping))
     except UsageError as e:
         _err(str(e))
         _err("Nothing was sent.")

@@ -19,6 +19,19 @@ Qt-free asyncio; the GUI runs it on qasync's loop, the headless command with ``a
   - no external id, duplicates not allowed: send again; 105 then -> INSERTED, note
     "probably inserted by the earlier attempt".
 * Journal: "inflight, attempt n" is written before each call and the result after it.
+* Order: free slots go to rows by their index (``AsyncGate`` priority), so rows reach the dialler
+  in file order within the concurrency window, and a row sent again (109, 103, lost reply) goes
+  ahead of rows not sent yet. New leads are dialled first come, first served: file order is the
+  user's dialling order.
+* Refusals that will repeat on every row (102, 115, 116, 117, the same unknown 111 Contact Hours
+  name; 401/403): each run starts cautiously (at most ``CAUTIOUS_START`` calls in flight until a
+  reply shows the rows get past those checks). ``HALT_AFTER`` such replies with nothing proving
+  the contrary halt the job: with an ``on_halt`` callback the engine pauses, calls
+  ``on_halt(reason)`` and shows ``Progress.halted`` until the user decides (``resume()`` goes on
+  and that refusal no longer halts; ``cancel()`` stops); without one the run stops
+  (``JobSummary.stopped == "halted"``). Either way the rows not sent, and the rows that got the
+  refusal (nothing was applied), stay pending in the journal: a resume sends them, with leads
+  built from the mapping given then.
 * Mode (``JobSpec.mode``): ``insert`` sends ``insertLeadFast``; ``update`` and ``withdraw`` send
   ``updateLeadFast`` (every row has an external id). A lost reply of an update is simply sent again
   (updating a lead to the same values twice is harmless); 110 (someone was editing the lead) is
@@ -35,7 +48,7 @@ import logging
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
 
@@ -57,7 +70,7 @@ from noojee_desktop.core.codes import (
     never_resend,
 )
 from noojee_desktop.core.outcome import RowOutcome
-from noojee_desktop.core.ratecontrol import AsyncGate, RateController, RateSettings
+from noojee_desktop.core.ratecontrol import AsyncGate, RateController, RateSettings, RecentRate
 from noojee_desktop.core.secrets import mask
 
 log = logging.getLogger(__name__)
@@ -71,6 +84,14 @@ MODE_INSERT = "insert"
 MODE_UPDATE = "update"       # change leads already in the dialler, found by external id
 MODE_WITHDRAW = "withdraw"   # an update of every lead an earlier job inserted: a disposition, nothing else
 MODES = (MODE_INSERT, MODE_UPDATE, MODE_WITHDRAW)
+#: calls in flight at most at the start of a run, until a reply shows rows are not refused outright
+CAUTIOUS_START = 2
+#: replies with the same job-wide refusal (and none showing otherwise) that halt the job
+HALT_AFTER = 3
+#: codes that, on the first rows, will repeat on every row
+_IDS_CODES = (115, 116, 117)
+_HALT_CODES = frozenset({102, 111, *_IDS_CODES})
+CONTACT_HOURS = "njContactHours"
 
 
 def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
@@ -113,6 +134,10 @@ class JobSpec:
     resume_job_id: int | None = None   # continue this journaled job instead of starting one
     mode: str = MODE_INSERT            # MODE_INSERT, MODE_UPDATE or MODE_WITHDRAW
     extra: dict[str, Any] | None = None  # journaled with the settings (e.g. withdraw: the job withdrawn)
+    #: the fields the mapping sends as phone numbers, and the column each field comes from:
+    #: only for the words of a halt message (102 names them)
+    phone_fields: tuple[str, ...] = ()
+    columns: dict[str, str] = field(default_factory=dict)   # field -> column
 
     @property
     def is_update(self) -> bool:
@@ -125,6 +150,11 @@ class JobSpec:
             out["mode"] = self.mode
         out.update(self.extra or {})
         return out
+
+    def name_mapping(self, mapping: Any) -> None:
+        """Take the names a halt message needs from a ``sheet.Mapping`` (columns, phone fields)."""
+        self.columns = {f: c for c, f in mapping.columns.items() if f}
+        self.phone_fields = tuple(f for f in sorted(mapping.phone_fields) if f in self.columns)
 
 
 @dataclass
@@ -150,6 +180,10 @@ class Progress:
     paused: bool
     waiting_for_server: bool
     elapsed: float
+    run_total: int = 0           # rows this run sends (a resume: the rows left; a retry: the rows retried)
+    run_done: int = 0            # of those, finished
+    retrying: bool = False       # this run is "Retry failed rows"
+    halted: str | None = None    # why the engine paused itself, with what to change (see on_halt)
 
 
 @dataclass
@@ -159,7 +193,7 @@ class JobSummary:
     counts: dict[Category, int]
     outcomes: list[RowOutcome | None]
     elapsed: float
-    stopped: str | None = None      # None, "cancelled", "unreachable", "refused"
+    stopped: str | None = None      # None, "cancelled", "unreachable", "refused", "halted"
     message: str = ""
     busy_replies: int = 0
 
@@ -205,7 +239,8 @@ class UploadEngine:
                  concurrency: int | str = "auto",
                  on_progress: Callable[[list[tuple[int, RowOutcome]]], None] | None = None,
                  policy: RetryPolicy | None = None, rate: RateSettings | None = None,
-                 progress_interval: float = 0.1) -> None:
+                 progress_interval: float = 0.1, on_halt: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.job = job
         self.journal = journal
@@ -231,9 +266,20 @@ class UploadEngine:
         self._outage: asyncio.Task | None = None
         self._pause_requested = False
         self._started = 0.0
-        self._recent: collections.deque[float] = collections.deque()
+        self._clock = clock               # for progress figures (rate, ETA, elapsed)
+        self._rate = RecentRate(clock=clock)
         self._done_this_run = 0
         self._todo_this_run = 0
+        self._retrying = False
+        # refusals that will repeat on every row (see the module doc)
+        self.on_halt = on_halt
+        self._halted: str | None = None
+        self._halt_sig: tuple | None = None
+        self._suspects: dict[tuple, list[tuple[_Row, RowOutcome]]] = {}
+        self._accepted: set[tuple] = set()     # halts the user chose to go past
+        self._ids_ok = False                   # a reply got past the template/campaign/allocation check
+        self._phones_ok = False                # a reply got past the phone-field check
+        self._hours_ok: set[str] = set()       # Contact Hours names the dialler took
         self._rng = random.Random()
         self._ran = False
 
@@ -244,6 +290,10 @@ class UploadEngine:
             self._gate.pause()
 
     def resume(self) -> None:
+        if self._halted is not None:
+            self._go_past_halt()
+        if self._pause_requested:
+            self._rate.restart()       # the rate of the time since, not diluted by the pause
         self._pause_requested = False
         if self._gate:
             self._gate.resume()
@@ -267,12 +317,11 @@ class UploadEngine:
 
     # -- progress -------------------------------------------------------------------------------
     def progress(self) -> Progress:
-        now = time.monotonic()
-        horizon = now - 30.0
-        while self._recent and self._recent[0] < horizon:
-            self._recent.popleft()
-        span = min(30.0, now - self._started) if self._started else 0.0
-        rate = len(self._recent) / span if span > 0.5 else 0.0
+        """``total``/``done``: the file's rows; ``run_total``/``run_done``: this run's (a retry of 335
+        failed rows counts 335); ``rate`` and ``eta``: from the last ~10 s of this run's completions,
+        counted afresh after a resume."""
+        now = self._clock()
+        rate = self._rate.rate() if self._started else 0.0
         remaining = self._todo_this_run - self._done_this_run
         done = sum(self.counts.values())
         return Progress(
@@ -280,7 +329,9 @@ class UploadEngine:
             rate=rate, eta=(remaining / rate) if rate > 0 else None,
             concurrency=self.controller.describe(), paused=self._pause_requested,
             waiting_for_server=self._outage is not None and not self._outage.done(),
-            elapsed=(now - self._started) if self._started else 0.0)
+            elapsed=(now - self._started) if self._started else 0.0,
+            run_total=self._todo_this_run, run_done=self._done_this_run, retrying=self._retrying,
+            halted=self._halted)
 
     def _emit(self, row: _Row | int, outcome: RowOutcome, *, journal_final: bool | None = True,
               maybe_landed: bool = False) -> None:
@@ -302,10 +353,7 @@ class UploadEngine:
 
     def _count_done(self) -> None:
         self._done_this_run += 1
-        now = time.monotonic()
-        self._recent.append(now)
-        while self._recent and self._recent[0] < now - 30.0:
-            self._recent.popleft()
+        self._rate.add()
 
     def _flush(self) -> None:
         self._flush_handle = None
@@ -327,16 +375,30 @@ class UploadEngine:
             records = self.journal.rows(self.job_id)
             if len(records) != self.total:
                 raise ValueError("The journal's job does not match these rows (different number of rows).")
+            rebuilt = []
             for rec in records:
                 r = _Row(rec.row_index, rec.row_number, dict(rec.lead or {}), attempts=rec.attempts,
                          maybe_landed=rec.maybe_landed or rec.state == jr.INFLIGHT)
-                if rec.lead is not None:
+                if rec.state != jr.DONE and not r.maybe_landed:
+                    # never applied: send it as the mapping given now builds it (a resume after a
+                    # halt on 102 or 111 is a resume after the mapping was fixed)
+                    _i, _n, lead, ext, outcome = journal_entry(self._source_rows[rec.row_index],
+                                                               self.job.fingerprint, self.job.generate_external_ids)
+                    if outcome is not None:
+                        self._emit(rec.row_index, outcome, journal_final=True)
+                        continue
+                    if lead != rec.lead:
+                        rebuilt.append((rec.row_index, lead, ext))
+                        r.lead = lead
+                if rec.lead is not None or r.lead:
                     self._rows[r.index] = r
                 if rec.state == jr.DONE:
                     if rec.outcome is not None:
                         self._emit(rec.row_index, rec.outcome, journal_final=None)
                     continue
                 todo.append(r)
+            if rebuilt:
+                self.journal.replace_leads(self.job_id, rebuilt)
             self.journal.set_status(self.job_id, jr.RUNNING)
             return todo
 
@@ -392,7 +454,7 @@ class UploadEngine:
         self._setup_async()
         if self.journal is not None and self.job_id is not None and todo:
             self.journal.reopen(self.job_id, [r.index for r in todo])
-        return await self._send_all(todo)
+        return await self._send_all(todo, retrying=True)
 
     def _setup_async(self) -> None:
         self._stop_event = asyncio.Event()
@@ -401,10 +463,17 @@ class UploadEngine:
             if self._pause_requested:
                 self._gate.pause()
 
-    async def _send_all(self, todo: list[_Row]) -> JobSummary:
-        self._started = time.monotonic()
+    async def _send_all(self, todo: list[_Row], retrying: bool = False) -> JobSummary:
+        started = time.monotonic()
+        self._started = self._clock()
         self._done_this_run = 0
         self._todo_this_run = len(todo)
+        self._retrying = retrying
+        self._rate.restart()
+        self._halted = None
+        self._halt_sig = None
+        self._suspects.clear()
+        self.controller.cap = CAUTIOUS_START
         self._queue = collections.deque(todo)
         workers = [asyncio.create_task(self._worker()) for _ in range(min(self._workers, max(1, len(todo))))]
         try:
@@ -422,7 +491,7 @@ class UploadEngine:
             if self._flush_handle is not None:
                 self._flush_handle.cancel()
             self._flush()
-        elapsed = time.monotonic() - self._started
+        elapsed = time.monotonic() - started
         if self.journal is not None and self.job_id is not None:
             status = {None: jr.FINISHED, "cancelled": jr.CANCELLED}.get(self._stop_reason, jr.STOPPED)
             self.journal.set_status(self.job_id, status, self._stop_message)
@@ -501,7 +570,7 @@ class UploadEngine:
                 return
             if self._outage is not None and not await self._wait_outage():
                 continue
-            if not await gate.acquire(lambda: self._stop_reason is not None):
+            if not await gate.acquire(lambda: self._stop_reason is not None, row.index):
                 continue
             row.attempts += 1
             sent_at = datetime.now()
@@ -513,6 +582,11 @@ class UploadEngine:
             except _FATAL as e:
                 gate.abandon()
                 row.attempts -= 1          # refused before anything was applied
+                if isinstance(e, AuthError) and self.on_halt is not None and ("auth",) not in self._accepted:
+                    # the key or this workstation's address refused: the user may fix that on the
+                    # dialler (whitelisting the IP) and go on; this row waits, unsent
+                    self._halt(("auth",), f"{e} (Is this workstation's IP address whitelisted on the dialler?)")
+                    continue
                 self._stop("refused", str(e))
                 continue
             except ApiError as e:
@@ -567,6 +641,7 @@ class UploadEngine:
             gate.success(latency)
             if job.is_update:
                 self._final_update(row, info, reply, sent_at)
+                self._watch(row, reply.code)
             elif row.maybe_landed and reply.code == 112 and row.has_external_id:
                 self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_CONFIRMED, sent_at)
             elif row.maybe_landed and reply.code == 105 and not row.has_external_id:
@@ -574,6 +649,7 @@ class UploadEngine:
             else:
                 note = "" if row.attempts <= 1 else f"sent {row.attempts} times"
                 self._final(row, info.category, reply.code, reply.message, note, sent_at)
+                self._watch(row, reply.code)
             return
 
     async def _call(self, row: _Row) -> Any:
@@ -592,6 +668,104 @@ class UploadEngine:
         if row.maybe_landed and reply.code == 0:
             note = f"sent {row.attempts} times (an earlier reply was lost; sending the same update again is harmless)"
         self._final(row, category, reply.code, message, note, sent_at)
+    # -- refusals that will repeat on every row ------------------------------------------------------
+    def _watch(self, row: _Row, code: int | None) -> None:
+        """After a row's final reply: does it show a refusal that every row will get?"""
+        hours = str(row.lead.get(CONTACT_HOURS) or "").strip()
+        if code is None:
+            return
+        if code not in _IDS_CODES:
+            self._ids_ok = True
+        if code not in (102, 108, *_IDS_CODES):
+            self._phones_ok = True
+            if code != 111 and hours:
+                self._hours_ok.add(hours)
+        sig: tuple | None = None
+        if code in _IDS_CODES and not self._ids_ok:
+            sig = ("ids", code)
+        elif code == 102 and not self._phones_ok:
+            sig = ("phone",)
+        elif code == 111 and hours and hours not in self._hours_ok:
+            sig = ("hours", hours)
+        if sig is None or sig in self._accepted:
+            self._open_up()
+            return
+        rows = self._suspects.setdefault(sig, [])
+        outcome = self.outcomes[row.index]
+        assert outcome is not None
+        rows.append((row, outcome))
+        if self._halted is not None and sig == self._halt_sig:
+            self._journal_retry(row, outcome)     # one more of the same, still in flight at the halt
+        elif len(rows) >= HALT_AFTER:
+            self._halt(sig, self._halt_text(sig))
+
+    def _open_up(self) -> None:
+        """Rows are getting through: the cautious start is over."""
+        if self.controller.cap is not None:
+            self.controller.cap = None
+            if self._gate is not None:
+                self._gate.limits_changed()
+
+    def _halt_text(self, sig: tuple) -> str:
+        job = self.job
+        if sig[0] == "phone":
+            def named(f: str) -> str:
+                column = job.columns.get(f)
+                return f"'{f}'" + (f" (column '{column}')" if column and column != f else "")
+            first = f"The dialler found no phone field (code 102 on the first {len(self._suspects[sig])} rows): "
+            fix = (" Map the phone column to one of the template's phone fields (your Noojee administrator "
+                   "knows their names).")
+            fields = list(job.phone_fields)
+            if fields:
+                verb = "is not one of" if len(fields) == 1 else "are not among"
+                return first + f"{', '.join(named(f) for f in fields)} {verb} this template's phone fields." + fix
+            sent = sorted({f for r, _ in self._suspects[sig] for f in r.lead if not f.startswith("nj")})
+            return (first + f"none of the fields sent ({', '.join(named(f) for f in sent)}) is one of this "
+                    "template's phone fields." + fix)
+        if sig[0] == "hours":
+            return (f"The dialler does not know the Contact Hours '{sig[1]}' (code 111). Use the name of a "
+                    "Contact Hours set that exists on the dialler, or leave it empty for the template's default.")
+        what = {115: ("allocation", job.allocation), 116: ("template", job.template),
+                117: ("campaign", job.campaign)}[sig[1]]
+        kind, (ident, label) = what
+        shown = f"'{label}' ({ident})" if label else str(ident)
+        return (f"The dialler does not accept the {kind} {shown} (code {sig[1]}): choose the {kind} again "
+                "from the dialler's list.")
+
+    def _halt(self, sig: tuple, reason: str) -> None:
+        if self._halted is not None or self._stop_reason is not None:
+            return
+        if self.on_halt is None:
+            reason += " The upload stopped; the rows not sent are kept: fix this, then resume."
+        else:
+            reason += (" Nothing more is sent until you decide: stop, fix this and send the rest again, "
+                       "or resume to send the rest as it is.")
+        log.warning("halting the upload: %s", mask(reason))
+        self._halted = reason
+        self._halt_sig = sig
+        for row, outcome in self._suspects.get(sig, ()):
+            self._journal_retry(row, outcome)     # refused, not applied: a resume sends it again
+        if self.on_halt is None:
+            self._stop("halted", reason)
+            return
+        self.pause()
+        try:
+            self.on_halt(reason)
+        except Exception:  # a broken display must not lose the upload
+            log.exception("halt callback failed")
+
+    def _go_past_halt(self) -> None:
+        """The user resumed after a halt: that refusal no longer halts; the rows that got it keep it."""
+        sig = self._halt_sig
+        self._halted = None
+        self._halt_sig = None
+        if sig is None:
+            return
+        self._accepted.add(sig)
+        for row, outcome in self._suspects.pop(sig, ()):
+            if self.journal is not None and self.job_id is not None:
+                self.journal.record(self.job_id, row.index, outcome, final=True, maybe_landed=row.maybe_landed)
+        self._open_up()
 
     # -- outage -----------------------------------------------------------------------------------
     def _start_outage(self, error: ApiError) -> None:

@@ -204,6 +204,14 @@ class Journal:
                 self._db.execute("ROLLBACK")
                 raise
 
+    def replace_leads(self, job_id: int, rows: Iterable[tuple[int, dict[str, str] | None, str | None]]) -> None:
+        """(row_index, lead, external_id): rows that were never applied get the lead built now (a
+        resume after the mapping was fixed). One transaction for all."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE rows SET lead=?, external_id=? WHERE job_id=? AND row_index=?",
+                ((json.dumps(lead) if lead is not None else None, ext, job_id, index) for index, lead, ext in rows))
+
     def set_status(self, job_id: int, status: str, message: str = "") -> None:
         self._x("UPDATE jobs SET status=?, message=?, updated=? WHERE id=?", (status, message, _now(), job_id))
 

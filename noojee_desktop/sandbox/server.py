@@ -191,6 +191,7 @@ class SandboxServer:
             self._served = 0
             self._count_109 = 0
             self._waits: list[float] = []
+            self._holds: list[float] = []     # how long each served call held its slot
             self._codes: dict[str, int] = {}
 
     @property
@@ -432,9 +433,11 @@ class SandboxServer:
     def stats(self) -> dict:
         """``peak_concurrency``, ``active``, ``calls`` (insert/update calls answered or
         dropped), ``count_109``, ``mean_queue_wait``/``max_queue_wait`` (s), ``codes``
-        (result code -> count, plus ``"dropped"``), ``leads``."""
+        (result code -> count, plus ``"dropped"``), ``leads``, ``mean_service`` (s a call held
+        its slot: ``service_time`` plus the oversleep of a busy machine)."""
         with self._lock:
             waits = list(self._waits)
+            holds = self._holds
             return {
                 "peak_concurrency": self._peak,
                 "active": self._active,
@@ -442,6 +445,7 @@ class SandboxServer:
                 "count_109": self._count_109,
                 "mean_queue_wait": (sum(waits) / len(waits)) if waits else 0.0,
                 "max_queue_wait": max(waits) if waits else 0.0,
+                "mean_service": (sum(holds) / len(holds)) if holds else 0.0,
                 "codes": dict(self._codes),
                 "leads": len(self._leads),
             }
@@ -595,6 +599,7 @@ class SandboxServer:
         finally:
             with self._lock:
                 self._active -= 1
+                self._holds.append(time.monotonic() - began)
             self._sem.release()
         if drop and result.code == 0:
             with self._lock:

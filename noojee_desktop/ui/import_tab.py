@@ -87,6 +87,9 @@ def _banner(object_name: str, background: str, border: str) -> tuple[QFrame, QHB
     return bar, row
 
 
+HALTED_TEXT = "Paused: the dialler refuses these rows (see why on the right)"
+
+
 class _ImportTable(QTableView):
     """The import table; empty, it says what to do instead of showing a blank grid."""
 
@@ -336,7 +339,7 @@ class ImportTab(QWidget):
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
 
-        self.upload_thread = UploadThread(self._on_progress, self)
+        self.upload_thread = UploadThread(self._on_progress, self, on_halt=self._on_halt)
         self._progress = None          # the engine's latest Progress (from the upload thread)
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -883,6 +886,7 @@ class ImportTab(QWidget):
             job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
                           allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                           **self._options())
+        job.name_mapping(self.model.mapping)      # names for a halt message
         return UploadEngine(self._engine_client(), job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
 
@@ -1084,7 +1088,9 @@ class ImportTab(QWidget):
         self.progress.setMaximum(max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
         self.progress.setUpdatesEnabled(True)
-        if p.paused:
+        if p.halted:
+            text = HALTED_TEXT
+        elif p.paused:
             text = "Paused"
         elif p.waiting_for_server:
             text = "Waiting for the dialler to come back\u2026"
@@ -1092,6 +1098,13 @@ class ImportTab(QWidget):
             eta = _fmt_duration(p.eta) if p.eta is not None else "\u2014"
             text = f"{p.rate:.1f} leads/s \u00b7 about {eta} left \u00b7 {p.concurrency}"
         self.rate_label.setText(text)
+
+    @Slot(str)
+    def _on_halt(self, reason: str) -> None:
+        """The engine paused itself on a refusal every row would get: Resume goes on, Stop stops."""
+        self.pause_button.setChecked(True)
+        self.rate_label.setText(HALTED_TEXT)
+        self.export_status.setText(reason)       # wraps; the reason says what to change
 
     def _refresh_counts(self) -> None:
         self.chart.set_counts(Counter({k: v for k, v in self.model.counts.items() if v > 0}))

@@ -51,12 +51,16 @@ class _GatedSelector(selectors.DefaultSelector):
 
 class _Bridge(QObject):
     progressed = Signal(object, object)   # (batch of (row, outcome), engine.Progress)
+    halted = Signal(str)                  # the engine paused itself: why, and what to change
 
 
 class UploadThread:
-    def __init__(self, on_progress: Callable, parent: QObject | None = None) -> None:
+    def __init__(self, on_progress: Callable, parent: QObject | None = None,
+                 on_halt: Callable[[str], None] | None = None) -> None:
         self._bridge = _Bridge(parent)     # lives in the GUI thread: emits from the loop are queued
         self._bridge.progressed.connect(on_progress)
+        if on_halt is not None:
+            self._bridge.halted.connect(on_halt)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._clients: dict[tuple[str, str], object] = {}
@@ -98,6 +102,7 @@ class UploadThread:
             bridge.progressed.emit(batch, engine.progress())
 
         engine.on_progress = report
+        engine.on_halt = bridge.halted.emit     # the engine pauses and waits for the user's decision
 
         async def drive():
             async def tick() -> None:
