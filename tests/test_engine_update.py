@@ -28,21 +28,23 @@ def _write(path, header, rows):
     return path
 
 
-async def _job(server, sheet, rows, journal=None, **spec):
+async def _job(server, sheet, rows, journal=None, concurrency="auto", **spec):
     async with NoojeeClient(server.url, server.api_key) as client:
         job = JobSpec(server=client.base_url, template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
                       allocation=(111, "VIC Week 1"), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
                       **spec)
-        engine = UploadEngine(client, job, rows, journal or Journal(), policy=POLICY, rate=RATE)
+        engine = UploadEngine(client, job, rows, journal or Journal(), concurrency=concurrency, policy=POLICY,
+                              rate=RATE)
         summary = await engine.run()
         return engine, summary
 
 
-async def _load(server, tmp_path, n=10):
+async def _load(server, tmp_path, n=10, concurrency="auto"):
     path = _write(tmp_path / "leads.csv", ["njExternalLeadId", "Name", "FirstPhone", "SecondPhone", "City"],
                   [[f"ACC-{i}", f"Lead {i}", f"03832180{i:02d}", f"04123450{i:02d}", "Melbourne"] for i in range(n)])
     sheet = read_sheet(path)
-    _, summary = await _job(server, sheet, validate(sheet, auto_map(sheet.headers, None, PHONES)))
+    _, summary = await _job(server, sheet, validate(sheet, auto_map(sheet.headers, None, PHONES)),
+                            concurrency=concurrency)
     assert summary.all_inserted
     return path
 
@@ -169,3 +171,15 @@ async def test_a_resumed_update_job_stays_an_update_whatever_the_caller_says(san
     _, summary = await _job(server, sheet, rows, journal, resume_job_id=job_id)   # mode left at insert
     assert summary.counts == {Category.UPDATED: 3}
     assert len(server.leads(11)) == 3 and all(lead["disposition"] == "Sale" for lead in server.leads(11))
+
+
+async def test_an_update_job_opens_up_after_its_first_replies(sandbox_factory, tmp_path):
+    """The cautious start (at most a couple of calls until replies show the rows get through) ends for
+    updates as for inserts."""
+    server = sandbox_factory(slots=8, service_time=0.02)
+    await _load(server, tmp_path, n=40, concurrency=1)
+    assert server.peak_concurrency == 1
+    sheet, rows = _update_sheet(tmp_path, [[f"ACC-{i}", "Sale", "<No Change>", "", "", ""] for i in range(40)])
+    _, summary = await _job(server, sheet, rows, concurrency=4, mode=MODE_UPDATE)
+    assert summary.counts == {Category.UPDATED: 40}
+    assert server.peak_concurrency == 4, f"peak {server.peak_concurrency}: stuck at the cautious start"
