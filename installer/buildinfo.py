@@ -85,7 +85,7 @@ SYSTEM_LIB_PATTERNS = (
 # Qt modules the app does not use. Leaving them out keeps the bundle small; the frozen
 # self-test imports every module of the app, so a wrong entry here fails the build check.
 QT_EXCLUDES = (
-    "PySide6.QtNetwork",
+    # (not QtNetwork: ui/single_instance.py talks to the running app over QLocalSocket)
     "PySide6.QtQml",
     "PySide6.QtQmlFeatures",
     "PySide6.QtQuick",
@@ -126,7 +126,7 @@ DROP_DATA_PREFIXES = (
 )
 _QT = r"PySide6/(?:Qt/)?"
 DROP_BINARY_PATTERNS = (
-    _QT + r"(?:lib/)?(?:lib)?Qt6(?:Quick|Qml|Pdf|Network|VirtualKeyboard|Wayland|EglFs|WlShell|Labs)\w*\.(?:so\.6|dll)",
+    _QT + r"(?:lib/)?(?:lib)?Qt6(?:Quick|Qml|Pdf|VirtualKeyboard|Wayland|EglFs|WlShell|Labs)\w*\.(?:so\.6|dll)",
     _QT + r"plugins/(?:platforminputcontexts|networkinformation|tls|qmltooling|sqldrivers|designer|generic"
     r"|egldeviceintegrations|wayland-[a-z-]+)/.*",
     _QT + r"plugins/platforms/(?:lib)?q(?:wayland|eglfs|linuxfb|minimalegl|vnc|vkkhrdisplay|direct2d)[^/]*",

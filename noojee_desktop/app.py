@@ -3,6 +3,10 @@ would (tests drive it), ``main(argv)`` runs it on qasync's event loop.
 
     noojee-desktop [FILE] [--sandbox] [--server URL] [--self-test]
 
+One app per user (``ui/single_instance.py``): launched again (a double-click, or
+``noojee-desktop FILE`` from a file manager), it brings the running window to the front,
+hands it the file and exits.
+
 ``--server URL`` with the environment variable ``NOOJEE_API_KEY`` presets the connection
 (scripted roll-outs, tests): no first-start dialog, and nothing is saved unless the user
 saves it in the Connection dialog.
@@ -115,6 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%s %s starting; log file %s", APP_NAME, __version__, log_path)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_ID])
     app.setQuitOnLastWindowClosed(False)   # the window closes itself after an async shutdown
+    from noojee_desktop.ui.single_instance import SingleInstance
+
+    instance = SingleInstance(parent=app)
+    if not instance.claim():
+        if instance.hand_over(args.file):
+            print(f"{APP_NAME} is already open: its window was brought to the front"
+                  + (f" with {args.file}." if args.file else "."), file=sys.stderr)
+            log.info("handed over to the running instance (file: %s)", args.file or "none")
+            return 0
+        log.warning("another instance holds the lock but did not answer; starting anyway")
     _install_excepthook()
     from noojee_desktop.ui.gc_guard import GuiGarbageCollector
 
@@ -122,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> None:
         window = build_window(argv)
+        instance.handedOver.connect(lambda file: bring_to_front(window, file))
         done = asyncio.Event()
         window.shutDown.connect(done.set)
         window.show()
@@ -139,8 +154,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         collector.stop()
+        instance.release()
         asyncio.set_event_loop(None)
     return 0
+
+
+def bring_to_front(window, file: str = "") -> None:
+    """A later launch asked for the window (and maybe gave a file): show it on top, open the file."""
+    if window.isMinimized():
+        window.showNormal()
+    else:
+        window.show()
+    window.raise_()
+    window.activateWindow()
+    log.info("a second launch raised the window%s", f" and handed it {file}" if file else "")
+    if file:
+        window.open_path(Path(file))
 
 
 def _install_excepthook() -> None:

@@ -122,8 +122,10 @@ def test_spec_builds_a_windowed_onedir_app_with_resources_and_metadata(tmp_path,
     assert "keyring.dist-info" in dests  # keyring finds its backends through entry points
     assert "keyring.backends.stub" in analysis.kwargs["hiddenimports"]
     excludes = analysis.kwargs["excludes"]
-    assert "PySide6.QtNetwork" in excludes and "PySide6.QtQuick" in excludes
-    assert not {"PySide6.QtWidgets", "PySide6.QtGui", "PySide6.QtCore", "PySide6.QtSvg"} & set(excludes)
+    assert "PySide6.QtQml" in excludes and "PySide6.QtQuick" in excludes
+    # QtNetwork stays: the single-instance hand-over uses QLocalServer/QLocalSocket
+    assert not {"PySide6.QtWidgets", "PySide6.QtGui", "PySide6.QtCore", "PySide6.QtSvg",
+                "PySide6.QtNetwork"} & set(excludes)
     assert r["BUNDLE"] == []
     assert f"version {buildinfo.pyproject_version()}" in capsys.readouterr().out
 
@@ -170,10 +172,10 @@ def test_ico_has_one_png_entry_per_size(tmp_path):
 def test_trim_drops_unused_qt_translations_system_libs_and_their_orphans():
     binaries = [
         ("PySide6/Qt/lib/libQt6Core.so.6", "/s/core", "BINARY"),
-        ("PySide6/Qt/lib/libQt6Network.so.6", "/s/net", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Pdf.so.6", "/s/net", "BINARY"),
         ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/s/gtk", "BINARY"),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "/s/xcb", "BINARY"),
-        ("libkrb5.so.3", "/s/krb5", "BINARY"),  # only QtNetwork needs it
+        ("libkrb5.so.3", "/s/krb5", "BINARY"),  # only the dropped QtPdf needs it (here)
         ("libatk-1.0.so.0", "/s/atk", "BINARY"),  # only the GTK theme needs it
         ("libz.so.1", "/s/z", "BINARY"),  # needed by kept and dropped files
         ("libxcb-icccm.so.4", "/s/icccm", "BINARY"),  # from the system, via the .deb
@@ -181,7 +183,7 @@ def test_trim_drops_unused_qt_translations_system_libs_and_their_orphans():
     ]
     datas = [
         ("PySide6/Qt/translations/qtbase_de.qm", "/s/de.qm", "DATA"),
-        ("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK"),
+        ("libQt6Pdf.so.6", "PySide6/Qt/lib/libQt6Pdf.so.6", "SYMLINK"),
         ("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
         ("certifi/cacert.pem", "/s/cacert.pem", "DATA"),
     ]
@@ -198,7 +200,7 @@ def test_trim_drops_unused_qt_translations_system_libs_and_their_orphans():
 
 
 def test_trim_on_windows_keeps_system_named_dlls():
-    binaries = [("PySide6/Qt6Network.dll", "n", "BINARY"), ("PySide6/opengl32sw.dll", "o", "BINARY"), ("zlib1.dll", "z", "BINARY")]
+    binaries = [("PySide6/Qt6Pdf.dll", "n", "BINARY"), ("PySide6/opengl32sw.dll", "o", "BINARY"), ("zlib1.dll", "z", "BINARY")]
     datas = [("PySide6/translations/qt_fr.qm", "f", "DATA")]
     kept, kept_datas, _ = buildinfo.trim_bundle(binaries, datas, False)
     assert kept == [("zlib1.dll", "z", "BINARY")] and kept_datas == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import os
 import signal
@@ -122,14 +123,15 @@ def test_dialler_down_when_the_job_starts_is_waited_for(sandbox, lead_csv, monke
 def test_dry_run_needs_no_server_with_numeric_ids(lead_csv, tmp_path, capsys):
     path = lead_csv(4, extra=[["No phone", "Sydney", ""]])
     out = tmp_path / "check.csv"
-    code = main([str(path), "--server", f"https://127.0.0.1:{_free_port()}", *IDS, "--dry-run",
-                 "--results", str(out)])
+    code = main([str(path), *IDS, "--dry-run", "--results", str(out)])    # no --server: never contacted
     err = capsys.readouterr().err
     assert code == 1   # one row needs fixing
     assert "5 rows: 4 can be sent, 1 need fixing" in err and "Dry run: nothing was sent." in err
     assert [r["Result"] for r in _results(out)] == ["Not sent"] * 4 + ["Fix before sending"]
     assert main([str(lead_csv(2, name="ok.csv")), "--server", "dialler.example.com", *IDS, "--dry-run"]) == 0
     assert not list(tmp_path.glob("ok - results*"))   # no results file unless asked
+    assert main([str(lead_csv(2, name="ok.csv")), *IDS]) == 2     # sending does need it
+    assert "--server URL is needed" in capsys.readouterr().err
 
 
 def test_dry_run_with_names_checks_them_on_the_dialler_and_sends_nothing(sandbox, lead_csv, monkeypatch, capsys):
@@ -199,3 +201,126 @@ def test_killed_mid_job_then_resumed_every_lead_once_and_key_never_shown(sandbox
     assert (data_dir / "journal.sqlite3").exists()
     for f in data_dir.glob("journal.sqlite3*"):
         assert leaky_key.encode() not in f.read_bytes()
+
+
+def _wait_for(cond, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_two_uploads_of_one_file_at_once_the_second_refuses_and_each_lead_goes_in_once(
+        sandbox_factory, lead_csv, tmp_path):
+    """The daily accident: a scheduled upload runs while someone starts (or resumes) the same list
+    by hand. Duplicates allowed, no external ids: only the lock stands between them and doubles."""
+    server = sandbox_factory(slots=1, service_time=0.05)     # about 20 leads a second: ~8 s for the list
+    n = 160
+    path = lead_csv(n)
+    env = dict(os.environ, NOOJEE_API_KEY=server.api_key)
+    args = [str(path), "--server", server.url, *IDS, "--allow-duplicates", "--concurrency", "2"]
+    first = _run_cli(args + ["--results", str(tmp_path / "first.csv")], env)
+    try:
+        _wait_for(lambda: len(server.leads()) >= 5 or first.poll() is not None, 60, "the first upload to start")
+        assert first.poll() is None, "the first upload should still be running"
+        # the same command again, a resume, a fresh start: all at once, all while the first runs
+        others = [_run_cli(args + extra, env) for extra in ([], ["--resume"], ["--new-upload"])]
+        for second in others:
+            out, err = second.communicate(timeout=60)
+            assert second.returncode == 2, err
+            assert "This list is being uploaded in another window (since " in err
+            assert f"noojee-desktop upload command (process {first.pid})" in err and "Nothing was sent." in err
+            assert "Traceback" not in err
+        assert first.poll() is None, "the refusals should come while the first upload runs"
+        out1, err1 = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+    assert first.returncode == 0, err1
+    phones = collections.Counter(r["lead"]["FirstPhone"] for r in server.leads())
+    assert len(phones) == n and set(phones.values()) == {1}
+
+    # and once it is done, the same command again sends nothing new: every row is Already loaded
+    again = _run_cli(args + ["--results", str(tmp_path / "again.csv")], env)
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err
+    assert f"{n} of these rows were inserted into Solar VIC on " in err
+    assert [r["Result"] for r in _results(tmp_path / "again.csv")] == ["Already loaded"] * n
+    assert len(server.leads()) == n
+
+
+def test_edited_file_sends_only_the_new_rows_and_send_again_sends_all(sandbox, lead_csv, tmp_path, monkeypatch,
+                                                                        capsys):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    n = 12
+    path = lead_csv(n)
+    common = ["--server", sandbox.url, "--template", "Solar Leads", "--campaign", "Solar VIC",
+              "--allocation", "VIC Week 1", "--allow-duplicates"]
+    assert main([str(path), *common]) == 0
+    assert len(sandbox.leads()) == n
+    # the team leader adds three leads at the top and sorts the rest the other way round
+    lines = path.read_text(encoding="utf-8").splitlines()
+    new = ["New one,Geelong,0355550001", "New two,Geelong,0355550002", "New three,Ballarat,0353330003"]
+    path.write_text("\n".join([lines[0], *new, *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    out = tmp_path / "second.csv"
+    capsys.readouterr()
+    assert main([str(path), *common, "--results", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"{n} of these rows were inserted into Solar VIC on " in err and "--send-again" in err
+    assert "Already loaded" in err        # in the summary table
+    assert len(sandbox.leads()) == n + 3
+    rows = _results(out)
+    assert [r["Result"] for r in rows] == ["Inserted"] * 3 + ["Already loaded"] * n
+    assert "by upload #1" in rows[3]["Message"]
+    # asked to, it sends them all again (duplicates allowed: the dialler now has them twice), as long as
+    # no external id is generated: a generated id is the same for the same row of the same file, so the
+    # dialler would refuse the three rows it already has from this very file (112)
+    assert main([str(path), *common, "--send-again", "--no-external-ids"]) == 0
+    assert len(sandbox.leads()) == 2 * n + 6
+
+
+def test_unwritable_data_folder_exits_2_with_a_sentence_and_sends_nothing(sandbox, lead_csv):
+    data = Path(os.environ["XDG_DATA_HOME"])
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "noojee-desktop").write_text("a file where the data folder should be")
+    env = dict(os.environ, NOOJEE_API_KEY=sandbox.api_key)
+    proc = _run_cli([str(lead_csv(5)), "--server", sandbox.url, *IDS], env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert (f"The upload journal in {data / 'noojee-desktop'} could not be opened: something that is not a "
+            "folder is in its place") in err
+    assert "Nothing was sent." in err and "Traceback" not in err + out
+    assert sandbox.leads() == []
+
+
+def test_disk_filling_up_mid_upload_stops_with_exit_4_and_a_resume_sends_the_rest_once(
+        sandbox_factory, lead_csv, tmp_path):
+    """A real process whose files cannot grow past 300 kB (RLIMIT_FSIZE, like a nearly full disk):
+    the journal's write-ahead log hits the limit mid-job. Sending stops with a sentence and exit 4;
+    once there is room, --resume sends the rest and every lead is in the dialler once."""
+    server = sandbox_factory(slots=2, service_time=0.005)
+    n = 150
+    path = lead_csv(n)
+    env = dict(os.environ, NOOJEE_API_KEY=server.api_key)
+    args = [str(path), "--server", server.url, *IDS, "--results", str(tmp_path / "results.csv")]
+    small_disk = ("import resource, runpy, signal, sys\n"
+                  "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+                  "resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))\n"
+                  "sys.argv = ['noojee-desktop', 'upload', *sys.argv[1:]]\n"
+                  "runpy.run_module('noojee_desktop', run_name='__main__')\n")
+    proc = subprocess.Popen([sys.executable, "-c", small_disk, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    assert "The upload journal in " in err and "could not be written" in err and "Sending stopped" in err
+    assert "Traceback" not in err + out
+    stored = len(server.leads())
+    assert 0 < stored < n, "it should stop part-way"
+
+    proc = _run_cli(args + ["--resume"], env)          # room again
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    phones = collections.Counter(r["lead"]["FirstPhone"] for r in server.leads())
+    assert len(phones) == n and set(phones.values()) == {1}

@@ -3,7 +3,7 @@
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
         [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
-        [--dry-run] [--resume | --new-upload] [--insecure-http] [--outage-tolerance SECONDS]
+        [--dry-run] [--resume | --new-upload] [--send-again] [--insecure-http] [--outage-tolerance SECONDS]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
@@ -13,10 +13,19 @@ keyring entry the app saved: service ``noojee-desktop``, user name the server's 
 Rows without an external id get a stable generated one (``NJL-``...) unless ``--no-external-ids``:
 it makes every retry safe, and it is what lets ``update`` and ``withdraw`` reach the leads later.
 
-Exit status: 0 every row inserted; 1 some rows rejected or failed (the results file says which),
-or the upload stopped on a refusal every row would get (e.g. 102: the phone column is not one of
-the template's phone fields; the message says what to change, the rows not sent are kept for
-``--resume``); 2 bad usage or unreadable input, nothing sent; 3 server unreachable or key refused.
+Rows an earlier upload on this computer already inserted into the same campaign (same lead,
+whatever row or file it is in now) are not sent again: they end "Already loaded". ``--send-again``
+sends them anyway. Only one process at a time uploads a list to an allocation: a second one
+exits 2 with "This list is being uploaded in another window (since 10:14)." and sends nothing.
+The job rules are core.jobs', shared with the app.
+
+Exit status: 0 every row inserted (now or already before); 1 some rows rejected or failed (the
+results file says which), or the upload stopped on a refusal every row would get (e.g. 102: the
+phone column is not one of the template's phone fields; the message says what to change, the rows
+not sent are kept for ``--resume``); 2 bad usage, unreadable input, the data folder cannot be
+written, or the list is being uploaded by another process: nothing sent; 3 server unreachable or
+key refused; 4 the journal could not be written mid-upload (disk full): sending stopped, resume
+when fixed.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from noojee_desktop.core.credentials import load_key, server_host
 from noojee_desktop.core.engine import summarise
 from noojee_desktop.core.secrets import install_log_masking, register_key
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER, EXIT_JOURNAL = 0, 1, 2, 3, 4
 ENV_KEY = "NOOJEE_API_KEY"
 
 
@@ -53,10 +62,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Upload a spreadsheet of leads to a Noojee dialler, without the window. "
         f"The API key comes from the {ENV_KEY} environment variable or the key the app saved in the "
         "system keyring.",
-        epilog="Exit status: 0 every row inserted; 1 some rows rejected or failed; 2 bad usage or "
-        "unreadable input (nothing sent); 3 server unreachable or key refused.")
+        epilog="Exit status: 0 every row inserted (now or by an earlier upload); 1 some rows rejected or "
+        "failed; 2 bad usage, unreadable input, data folder not writable, or the list is being uploaded "
+        "by another process (nothing sent); 3 server unreachable or key refused; 4 the journal could not "
+        "be written mid-upload (disk full): resume once fixed.")
     p.add_argument("file", metavar="FILE", help="the lead list (.xlsx, .xls, .ods, .csv ...)")
-    p.add_argument("--server", required=True, metavar="URL", help="the dialler's address")
+    p.add_argument("--server", metavar="URL",
+                   help="the dialler's address (needed except for --dry-run with numeric ids)")
     p.add_argument("--template", required=True, metavar="T", help="campaign template: id or exact name")
     p.add_argument("--campaign", required=True, metavar="C", help="campaign: id or exact name")
     p.add_argument("--allocation", required=True, metavar="A", help="allocation: id or exact name")
@@ -82,7 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="read and check the file; send nothing")
     p.add_argument("--resume", action="store_true", help="finish an interrupted upload of this same file")
     p.add_argument("--new-upload", action="store_true",
-                   help="send every row again even though an upload of this file was interrupted")
+                   help="start a new upload of this file instead of resuming the interrupted one (which is "
+                   "then forgotten; rows it inserted are Already loaded unless --send-again)")
+    p.add_argument("--send-again", action="store_true",
+                   help="also send the rows an earlier upload already inserted into this campaign "
+                   "(by default they are skipped and shown as Already loaded)")
     p.add_argument("--insecure-http", action="store_true", help="allow plain http to a remote dialler")
     return p
 
@@ -323,84 +339,95 @@ def _remember_results(job_id: int, path: Path) -> None:
         _err(f"(The job history could not note the results file: {e})")
 
 
+def _open_journal():
+    from noojee_desktop.core.journal import Journal, JournalError
+
+    try:
+        return Journal()
+    except JournalError as e:
+        raise UsageError(str(e)) from None
+
+
+def _job_spec(args, journal, server: str, sheet, rows, template, campaign, allocation, mode: str = "insert",
+              extra: dict | None = None):
+    """The job this run is: a resume of the interrupted one, or a new one without the rows an
+    earlier job already inserted (core.jobs decides; this only talks). ``mode`` insert, update or
+    withdraw: only a job of the same mode is resumed, and only inserts skip already-loaded rows
+    (an update's rows are all in the dialler already: that is the point)."""
+    from noojee_desktop.core import jobs
+
+    options = {"allow_duplicates": args.allow_duplicates, "generate_external_ids": args.generate_external_ids}
+    earlier = jobs.find_resumable(journal, sheet.fingerprint, [server, args.server], template[0], campaign[0],
+                                  allocation[0], mode)
+    if args.resume and earlier is not None:
+        _err(f"Resuming: {earlier.describe()}.")
+        spec = jobs.resume_spec(earlier, server, sheet.path, sheet.fingerprint)
+        spec.mode = mode
+        return spec
+    if args.resume:
+        _err("No interrupted upload of this file to this allocation was found: starting a new one.")
+    elif earlier is not None and not args.new_upload:
+        # Sending every row again would insert the finished ones twice when duplicates
+        # are allowed (and bury them under 105s when not): make the user choose.
+        raise UsageError(
+            f"An earlier upload of this file to this allocation was interrupted ({earlier.describe()}). "
+            "Nothing was sent. Run again with --resume to finish it (rows already sent are not sent "
+            "again), or with --new-upload to send every row again.")
+    if earlier is not None and args.new_upload:
+        journal.abandon(earlier.id)      # not offered again; what it inserted still counts below
+    skip = {}
+    if mode == "insert" and not getattr(args, "send_again", False):
+        already = jobs.check_already_loaded(journal, server, campaign, rows)
+        if already:
+            _err(f"{already.sentence()} They are not sent again (Already loaded); use --send-again to send "
+                 "them anyway.")
+            skip = already.outcomes
+    spec = jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
+    spec.mode, spec.extra = mode, extra
+    return spec
+
+
 async def _upload(args, sheet, rows, concurrency, mapping=None, *, mode: str = "insert",
                   extra: dict | None = None, on_summary=None) -> int:
     """Send ``rows`` as one journaled job (``mode``: insert, update or withdraw; see JobSpec);
     ``on_summary(summary)`` is called once it is done."""
+    from noojee_desktop.core import jobs
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
-    from noojee_desktop.core.engine import JobSpec, RetryPolicy, UploadEngine
-    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.engine import RetryPolicy, UploadEngine
+    from noojee_desktop.core.journal import JournalError
 
-    key = _get_key(args.server)
-    timeouts = Timeouts(read=args.timeout)
+    journal = _open_journal()      # a data folder that cannot be written: said before anything else
     try:
-        client = NoojeeClient(args.server, key, timeouts=timeouts, allow_insecure_http=args.insecure_http,
-                              max_connections=max(32, concurrency if isinstance(concurrency, int) else 0))
-    except ApiError as e:
-        raise UsageError(str(e)) from None
-    async with client:
-        template, campaign, allocation = await _resolve_choice(client, args, patience=args.outage_tolerance)
-        journal = Journal()
+        key = _get_key(args.server)
+        timeouts = Timeouts(read=args.timeout)
         try:
-            spec = JobSpec(server=client.base_url, template=template, campaign=campaign, allocation=allocation,
-                           file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                           allow_duplicates=args.allow_duplicates,
-                           generate_external_ids=args.generate_external_ids, mode=mode, extra=extra)
-            if mapping is not None:     # names for a halt message (102 names the phone fields)
-                spec.name_mapping(mapping)
-            earlier = journal.find_resumable(sheet.fingerprint, client.base_url, template[0], campaign[0],
-                                             allocation[0])
-            if earlier is not None and earlier.settings.get("mode", "insert") != mode:
-                earlier = None   # the same file sent in another mode: not this job
-            if args.resume:
-                if earlier is None:
-                    _err("No interrupted upload of this file to this allocation was found: starting a new one.")
-                else:
-                    _err(f"Resuming: {earlier.describe()}.")
-                    spec.resume_job_id = earlier.id
-                    spec.allow_duplicates = bool(earlier.settings.get("allow_duplicates", spec.allow_duplicates))
-                    spec.generate_external_ids = bool(earlier.settings.get("generate_external_ids",
-                                                                           spec.generate_external_ids))
-            elif earlier is not None and not args.new_upload:
-                # Sending every row again would insert the finished ones twice when duplicates
-                # are allowed (and bury them under 105s when not): make the user choose.
-                raise UsageError(
-                    f"An earlier upload of this file to this allocation was interrupted ({earlier.describe()}). "
-                    "Nothing was sent. Run again with --resume to finish it (rows already sent are not sent "
-                    "again), or with --new-upload to send every row again.")
-            engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
-                                  policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
-            printer = _ProgressPrinter(engine)
-            loop = asyncio.get_running_loop()
-            interrupted = {"n": 0}
-
-            def on_interrupt() -> None:
-                interrupted["n"] += 1
-                if interrupted["n"] == 1:
-                    _err("\nStopping: waiting for the calls in flight (press Ctrl+C again to quit at once).")
-                    engine.cancel()
-                else:
-                    os._exit(130)
-
+            client = NoojeeClient(args.server, key, timeouts=timeouts, allow_insecure_http=args.insecure_http,
+                                  max_connections=max(32, concurrency if isinstance(concurrency, int) else 0))
+        except ApiError as e:
+            raise UsageError(str(e)) from None
+        async with client:
+            template, campaign, allocation = await _resolve_choice(client, args, patience=args.outage_tolerance)
+            lock = jobs.job_lock(journal, sheet.fingerprint, client.base_url, template[0], campaign[0],
+                                 allocation[0], jobs.COMMAND)
             try:
-                loop.add_signal_handler(signal.SIGINT, on_interrupt)
-                loop.add_signal_handler(signal.SIGTERM, on_interrupt)
-            except (NotImplementedError, RuntimeError):  # Windows
-                pass
-            ticker = asyncio.create_task(printer.run())
+                lock.acquire()
+            except (jobs.JobBusy, JournalError) as e:
+                raise UsageError(str(e)) from None
             try:
-                summary = await engine.run()
-            finally:
-                ticker.cancel()
-                await asyncio.gather(ticker, return_exceptions=True)
+                spec = _job_spec(args, journal, client.base_url, sheet, rows, template, campaign, allocation,
+                                 mode, extra)
+                if mapping is not None:     # names for a halt message (102 names the phone fields)
+                    spec.name_mapping(mapping)
+                engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
+                                      policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
                 try:
-                    loop.remove_signal_handler(signal.SIGINT)
-                    loop.remove_signal_handler(signal.SIGTERM)
-                except (NotImplementedError, RuntimeError):
-                    pass
-            printer.show(final=True)
-        finally:
-            journal.close()
+                    summary = await _run_engine(engine)
+                except JournalError as e:     # the job could not even be written down
+                    raise UsageError(str(e)) from None
+            finally:
+                lock.release()
+    finally:
+        journal.close()
     _err("")
     _err(_summary_table(summary.counts, summary.total))
     if summary.message:
@@ -412,9 +439,45 @@ async def _upload(args, sheet, rows, concurrency, mapping=None, *, mode: str = "
         _remember_results(summary.job_id, written)
     if on_summary is not None:
         on_summary(summary)
+    if summary.stopped == "journal":
+        return EXIT_JOURNAL
     if summary.stopped in ("refused", "unreachable"):
         return EXIT_SERVER
-    return EXIT_OK if summary.all_succeeded else EXIT_SOME_FAILED
+    return EXIT_OK if jobs.all_done(summary) else EXIT_SOME_FAILED
+
+
+async def _run_engine(engine):
+    """Run the engine with progress lines; Ctrl+C (or SIGTERM) stops it gracefully, twice at once."""
+    printer = _ProgressPrinter(engine)
+    loop = asyncio.get_running_loop()
+    interrupted = {"n": 0}
+
+    def on_interrupt() -> None:
+        interrupted["n"] += 1
+        if interrupted["n"] == 1:
+            _err("\nStopping: waiting for the calls in flight (press Ctrl+C again to quit at once).")
+            engine.cancel()
+        else:
+            os._exit(130)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+    except (NotImplementedError, RuntimeError):  # Windows
+        pass
+    ticker = asyncio.create_task(printer.run())
+    try:
+        summary = await engine.run()
+    finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError):
+            pass
+    printer.show(final=True)
+    return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -432,11 +495,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.no_external_ids and args.generate_external_ids:
             raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
         args.generate_external_ids = not args.no_external_ids
+        numeric = all(v.strip().isdigit() for v in (args.template, args.campaign, args.allocation))
+        if not args.server and not (args.dry_run and numeric):
+            raise UsageError("--server URL is needed (only --dry-run with numeric template, campaign and "
+                             "allocation ids can do without).")
         sheet, rows, mapping = _read_and_validate(args)
         _print_validation(rows)
         if args.dry_run:
-            ids = (args.template, args.campaign, args.allocation)
-            if not all(v.strip().isdigit() for v in ids):
+            if not numeric:
                 # names need the server to be resolved; check them, send nothing
                 asyncio.run(_check_names(args))
             from noojee_desktop.core.engine import issues_text

@@ -21,6 +21,7 @@ class Category(str, enum.Enum):
     INVALID = "invalid"            # our own validation stopped it; fix and send
     INSERTED = "inserted"          # success
     UPDATED = "updated"            # success of an update (updateLeadFast)
+    ALREADY_LOADED = "already_loaded"  # an earlier upload inserted this lead into this campaign; not sent
     DUPLICATE = "duplicate"        # business rejection: phone already in the campaign
     DNC = "dnc"                    # business rejection: Do Not Call list
     REJECTED = "rejected"          # other business rejection (not found, conflict)
@@ -59,6 +60,7 @@ _STYLE: dict[Category, tuple[str, str, str]] = {
     Category.INVALID: ("Fix before sending", "\u270e", "#f4cccc"),  # pencil
     Category.INSERTED: ("Inserted", "\u2714", "#cdeccf"),         # heavy check
     Category.UPDATED: ("Updated", "\u2714", "#c8ebe3"),           # heavy check; a bluer green
+    Category.ALREADY_LOADED: ("Already loaded", "\u2713", "#e4f1d8"),  # light check (in before)
     Category.DUPLICATE: ("Duplicate", "\u2750", "#ffe8b3"),       # shadowed square (a copy)
     Category.DNC: ("Do Not Call", "\u2612", "#e3d4f0"),           # ballot box with x
     Category.REJECTED: ("Rejected", "\u2298", "#dde3ea"),         # circled slash

@@ -134,6 +134,8 @@ class JobSpec:
     resume_job_id: int | None = None   # continue this journaled job instead of starting one
     mode: str = MODE_INSERT            # MODE_INSERT, MODE_UPDATE or MODE_WITHDRAW
     extra: dict[str, Any] | None = None  # journaled with the settings (e.g. withdraw: the job withdrawn)
+    skip: dict[int, RowOutcome] = field(default_factory=dict)  # row index -> outcome instead of sending
+    #                                  (rows an earlier job already inserted: core.jobs.check_already_loaded)
     #: the fields the mapping sends as phone numbers, and the column each field comes from:
     #: only for the words of a halt message (102 names them)
     phone_fields: tuple[str, ...] = ()
@@ -193,7 +195,7 @@ class JobSummary:
     counts: dict[Category, int]
     outcomes: list[RowOutcome | None]
     elapsed: float
-    stopped: str | None = None      # None, "cancelled", "unreachable", "refused", "halted"
+    stopped: str | None = None      # None, "cancelled", "unreachable", "refused", "halted", "journal" (cannot be written)
     message: str = ""
     busy_replies: int = 0
 
@@ -344,7 +346,10 @@ class UploadEngine:
         self.outcomes[index] = outcome
         self.counts[outcome.category] += 1
         if journal_final is not None and self.journal is not None and self.job_id is not None:
-            self.journal.record(self.job_id, index, outcome, final=journal_final, maybe_landed=maybe_landed)
+            try:
+                self.journal.record(self.job_id, index, outcome, final=journal_final, maybe_landed=maybe_landed)
+            except jr.JournalError as e:
+                self._journal_failed(e)
         if self.on_progress is None:
             return
         self._batch.append((index, outcome))
@@ -406,6 +411,8 @@ class UploadEngine:
         for prepared in self._source_rows:
             entry = journal_entry(prepared, self.job.fingerprint,
                                   self.job.generate_external_ids and not self.job.is_update)
+            if prepared.index in self.job.skip and entry[4] is None:
+                entry = (entry[0], entry[1], None, None, self.job.skip[prepared.index])
             entries.append(entry)
             index, row_number, lead, _ext, outcome = entry
             if outcome is not None:
@@ -494,7 +501,10 @@ class UploadEngine:
         elapsed = time.monotonic() - started
         if self.journal is not None and self.job_id is not None:
             status = {None: jr.FINISHED, "cancelled": jr.CANCELLED}.get(self._stop_reason, jr.STOPPED)
-            self.journal.set_status(self.job_id, status, self._stop_message)
+            try:
+                self.journal.set_status(self.job_id, status, self._stop_message)
+            except jr.JournalError as e:   # it stays "running" there: still offered for resuming
+                log.error("could not mark the job %s: %s", status, e)
         return JobSummary(self.job_id, self.total, dict(self.counts), list(self.outcomes), elapsed,
                           self._stop_reason, self._stop_message, self.controller.busy_count)
 
@@ -528,7 +538,19 @@ class UploadEngine:
     def _journal_retry(self, row: _Row, outcome: RowOutcome) -> None:
         """This attempt's outcome, while the row will still be sent: the journal keeps it pending."""
         if self.journal is not None and self.job_id is not None:
-            self.journal.record(self.job_id, row.index, outcome, final=False, maybe_landed=row.maybe_landed)
+            try:
+                self.journal.record(self.job_id, row.index, outcome, final=False, maybe_landed=row.maybe_landed)
+            except jr.JournalError as e:
+                self._journal_failed(e)
+
+    def _journal_failed(self, error: jr.JournalError) -> None:
+        """The journal cannot be written (disk full...): nothing more is sent without it. Calls in
+        flight finish; what the journal could not record stays "in flight" there, which a resume
+        treats by the unknown-landing rule, so nothing goes in twice."""
+        if self._stop_reason != "journal":
+            log.error("journal write failed: %s", error)
+        self._stop("journal", f"{error} Sending stopped; the calls already on their way were finished. "
+                   "Once that is fixed, resume the upload: rows already sent are not sent again.")
 
     def _unsent(self, row: _Row, sent_at: datetime | None) -> None:
         """The job stopped before this row got an answer: it stays pending (resumable)."""
@@ -575,7 +597,13 @@ class UploadEngine:
             row.attempts += 1
             sent_at = datetime.now()
             if self.journal is not None and self.job_id is not None:
-                self.journal.mark_inflight(self.job_id, row.index, row.attempts, sent_at)
+                try:
+                    self.journal.mark_inflight(self.job_id, row.index, row.attempts, sent_at)
+                except jr.JournalError as e:   # never send a row the journal does not know is going
+                    gate.abandon()
+                    row.attempts -= 1
+                    self._journal_failed(e)
+                    continue
             t0 = time.monotonic()
             try:
                 reply = await self._call(row)
@@ -764,7 +792,10 @@ class UploadEngine:
         self._accepted.add(sig)
         for row, outcome in self._suspects.pop(sig, ()):
             if self.journal is not None and self.job_id is not None:
-                self.journal.record(self.job_id, row.index, outcome, final=True, maybe_landed=row.maybe_landed)
+                try:
+                    self.journal.record(self.job_id, row.index, outcome, final=True, maybe_landed=row.maybe_landed)
+                except jr.JournalError as e:
+                    self._journal_failed(e)
         self._open_up()
 
     # -- outage -----------------------------------------------------------------------------------

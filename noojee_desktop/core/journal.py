@@ -10,18 +10,30 @@ Location: ``platformdirs.user_data_dir("noojee-desktop")/journal.sqlite3`` (hono
 ``XDG_DATA_HOME``). The API key is never stored; the server is stored as its address only.
 WAL mode with ``synchronous=NORMAL``: each write is one small transaction that survives the
 process being killed (an operating-system crash may lose the last few).
+
+Every sendable row also keeps ``lead_hash``, a stable hash of its lead's content (generated
+external ids left out), indexed, so "was this lead already inserted into this campaign?" is one
+indexed lookup per row (``already_inserted``). Journals from before it are migrated when opened
+(``PRAGMA user_version`` 0 -> 2: the column, its index, and the hashes of the rows already inserted).
+
+Anything that goes wrong with the file itself (the data folder cannot be created, is read-only,
+the disk is full) is a :class:`JournalError` with a sentence for the user, never a bare
+``sqlite3``/``OS`` error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -43,6 +55,82 @@ FINISHED = "finished"        # every row has a final answer
 ABANDONED = "abandoned"      # the user chose not to resume it
 
 _RESUMABLE = (RUNNING, CANCELLED, STOPPED)
+
+SCHEMA_VERSION = 2   # 2: rows.lead_hash (indexed) and an index on rows.external_id
+
+#: the field the dialler keeps an external id in, and the form of the ids the engine generates
+#: (engine.generated_external_id: "NJL-" + 16 hex digits, derived from the file and the row)
+EXTERNAL_ID = "njExternalLeadId"
+_GENERATED_ID = re.compile(r"NJL-[0-9a-f]{16}")
+_blake2b = hashlib.blake2b
+
+
+class JournalError(Exception):
+    """The journal file cannot be created, opened or written. ``str()`` is a sentence for a user;
+    ``reason`` is "blocked" (a file where the folder should be), "readonly", "full", "io" (a write
+    failed: a size limit, a failing disk) or "other"."""
+
+    def __init__(self, message: str, reason: str = "other") -> None:
+        super().__init__(message)
+        self.user_message = message
+        self.reason = reason
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "blocked"
+    if isinstance(exc, PermissionError):
+        return "readonly"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return "readonly"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "io"
+    text = str(exc).lower()
+    if "full" in text:
+        return "full"
+    if "disk i/o error" in text:
+        return "io"
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return "readonly"
+    return "other"
+
+
+_WHY = {
+    "blocked": "something that is not a folder is in its place (a file with that name?); move it away",
+    "readonly": "it cannot be written (read-only, or no permission); make it writable",
+    "full": "the disk is full; free some space",
+    "io": "writing to the disk failed (is it full, or the file too big for it?); free some space",
+}
+
+
+def journal_error(exc: BaseException, path: Path, writing: str = "opened") -> JournalError:
+    """A :class:`JournalError` saying in plain words why the journal at ``path`` could not be
+    ``writing`` ("opened", "written")."""
+    reason = _reason(exc)
+    why = _WHY.get(reason, f"{exc}")
+    return JournalError(f"The upload journal in {path.parent} could not be {writing}: {why}.", reason)
+
+
+def lead_hash(lead: dict[str, str]) -> str:
+    """The lead's content as a stable hash: the same lead gives the same hash whatever row it is
+    on, whatever file it came from and whatever column order. Empty fields and generated external
+    ids (they derive from the file, which an edit changes) are left out; a user's own external id
+    is part of the lead."""
+    parts = []
+    for k, v in sorted(lead.items()):
+        if v:
+            v = v.strip()
+            if v and (k != EXTERNAL_ID or not _GENERATED_ID.fullmatch(v)):
+                parts.append(k + "\x1f" + v)
+    return _blake2b("\x1e".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def own_external_id(lead: dict[str, str]) -> str | None:
+    """The lead's external id when it is the user's own (not one the engine generated)."""
+    ext = str(lead.get(EXTERNAL_ID) or "").strip()
+    return ext if ext and not _GENERATED_ID.fullmatch(ext) else None
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -70,8 +158,13 @@ CREATE TABLE IF NOT EXISTS rows (
     category TEXT, code INTEGER, message TEXT, note TEXT, sent_at TEXT,
     external_id TEXT,
     lead TEXT,
+    lead_hash TEXT,
     PRIMARY KEY (job_id, row_index)
 ) WITHOUT ROWID;
+"""
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS rows_lead_hash ON rows (lead_hash) WHERE lead_hash IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rows_external_id ON rows (external_id) WHERE external_id IS NOT NULL;
 """
 
 
@@ -134,17 +227,55 @@ def _now() -> str:
 
 
 class Journal:
-    """One SQLite file; safe to use from one thread at a time (the engine's loop thread)."""
+    """One SQLite file; safe to use from one thread at a time (the engine's loop thread).
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    ``connect`` opens the database (``sqlite3.connect``'s signature); tests hand in one that
+    keeps the connection, to cap its size (``PRAGMA max_page_count``) like a full disk."""
+
+    def __init__(self, path: str | Path | None = None, *,
+                 connect: Callable[..., sqlite3.Connection] = sqlite3.connect) -> None:
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect(self.path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as e:
+            raise journal_error(e, self.path) from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            # room for the already-loaded lookups' index and table pages (grows only when used)
+            self._db.execute("PRAGMA cache_size=-16384")
+            self._db.execute("PRAGMA temp_store=MEMORY")
+            self._db.executescript(_SCHEMA)
+            self._migrate()
+        except (OSError, sqlite3.Error) as e:
+            self._db.close()
+            raise journal_error(e, self.path) from None
+
+    def _migrate(self) -> None:
+        """Bring a journal written by an earlier version up to SCHEMA_VERSION (one transaction)."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(rows)")}
+            if "lead_hash" not in columns:
+                self._db.execute("ALTER TABLE rows ADD COLUMN lead_hash TEXT")
+            # the leads an earlier version inserted count for "already loaded" too
+            todo = self._db.execute(
+                "SELECT job_id, row_index, lead FROM rows WHERE lead IS NOT NULL AND lead_hash IS NULL").fetchall()
+            self._db.executemany("UPDATE rows SET lead_hash=? WHERE job_id=? AND row_index=?",
+                                 ((lead_hash(json.loads(lead)), jid, index) for jid, index, lead in todo))
+            for statement in filter(None, (x.strip() for x in _INDEXES.split(";"))):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -158,7 +289,10 @@ class Journal:
 
     def _x(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
-            return self._db.execute(sql, tuple(args))
+            try:
+                return self._db.execute(sql, tuple(args))
+            except sqlite3.Error as e:
+                raise journal_error(e, self.path, "written") from None
 
     # -- jobs -----------------------------------------------------------------------------------
     def create_job(self, *, file_path: str, fingerprint: str, server: str,
@@ -185,32 +319,38 @@ class Journal:
                 yield (job_id, index, number, DONE if o else PENDING, o.attempts if o else 0,
                        o.category.value if o else None, o.code if o else None, o.message if o else None,
                        o.note if o else None, o.sent_at.isoformat() if o and o.sent_at else None,
-                       ext, json.dumps(lead) if lead is not None else None)
+                       ext, json.dumps(lead) if lead is not None else None,
+                       lead_hash(lead) if lead is not None else None)
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO rows (job_id, row_index, row_number, state, attempts, category, code, message,"
-                " note, sent_at, external_id, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values())
+                " note, sent_at, external_id, lead, lead_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values())
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """All or nothing: a failure half-way (disk full, a bad row) leaves the journal as it was
         and the connection usable."""
         with self._lock:
-            self._db.execute("BEGIN")
             try:
-                yield
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                self._db.execute("BEGIN")
+                try:
+                    yield
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise journal_error(e, self.path, "written") from None
 
     def replace_leads(self, job_id: int, rows: Iterable[tuple[int, dict[str, str] | None, str | None]]) -> None:
         """(row_index, lead, external_id): rows that were never applied get the lead built now (a
         resume after the mapping was fixed). One transaction for all."""
         with self._transaction():
             self._db.executemany(
-                "UPDATE rows SET lead=?, external_id=? WHERE job_id=? AND row_index=?",
-                ((json.dumps(lead) if lead is not None else None, ext, job_id, index) for index, lead, ext in rows))
+                "UPDATE rows SET lead=?, external_id=?, lead_hash=? WHERE job_id=? AND row_index=?",
+                ((json.dumps(lead) if lead is not None else None, ext, lead_hash(lead) if lead is not None else None,
+                  job_id, index) for index, lead, ext in rows))
 
     def set_status(self, job_id: int, status: str, message: str = "") -> None:
         self._x("UPDATE jobs SET status=?, message=?, updated=? WHERE id=?", (status, message, _now(), job_id))
@@ -313,3 +453,37 @@ class Journal:
             settings = json.loads(row[0] or "{}")
             settings.update(values)
             self._db.execute("UPDATE jobs SET settings=? WHERE id=?", (json.dumps(settings, sort_keys=True), job_id))
+    # -- already loaded -------------------------------------------------------------------------
+    def already_inserted(self, server: str, campaign_id: int, hashes: dict[int, str],
+                         external_ids: dict[int, str] | None = None,
+                         exclude_job: int | None = None) -> dict[int, tuple[int, str | None, str]]:
+        """Which of these leads an earlier job inserted into this campaign on this server:
+        {key: (job id, when as ISO text, campaign name)} for the keys of ``hashes`` (lead_hash per row)
+        and of ``external_ids`` (the user's own external id per row) that match an inserted row (the
+        latest, when several did). One probe of an index per lead, whatever the size of the journal."""
+        found: dict[int, tuple[int, str | None, str]] = {}
+        sid = server_id(server)
+        with self._lock:
+            try:
+                db = self._db
+                jobs = {jid: name or "" for jid, name in db.execute(
+                    "SELECT id, campaign_name FROM jobs WHERE server=? AND campaign_id=? AND id != ?",
+                    (sid, int(campaign_id), exclude_job or -1))}
+                groups = []
+                for column, wanted in (("lead_hash", hashes), ("external_id", external_ids or {})):
+                    if not wanted or not jobs:
+                        continue
+                    # the file's leads drive the loop (CROSS JOIN keeps that order); the matches come
+                    # back as one row per earlier job and minute, their keys joined by commas
+                    groups += db.execute(
+                        f"SELECT r.job_id, substr(r.sent_at, 1, 16) AS minute, group_concat(w.key)"
+                        f" FROM json_each(?) w CROSS JOIN rows r INDEXED BY rows_{column} ON r.{column} = w.value"
+                        f" WHERE r.{column} IS NOT NULL AND r.category = ? GROUP BY r.job_id, minute",
+                        (json.dumps(wanted), Category.INSERTED.value)).fetchall()
+            except sqlite3.Error as e:
+                raise journal_error(e, self.path, "read") from None
+        groups.sort(key=lambda g: g[1] or "")       # later inserts last: they win
+        for jid, minute, keys in groups:
+            if jid in jobs:
+                found.update(dict.fromkeys(map(int, keys.split(",")), (jid, minute, jobs[jid])))
+        return found

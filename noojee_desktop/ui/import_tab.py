@@ -27,7 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from noojee_desktop.ui.symbols import result_text
+from noojee_desktop.core import jobs
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.jobs import journaled_options
+from noojee_desktop.core.journal import JournalError
+from noojee_desktop.ui import job_dialogs
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error, show_exception
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
@@ -50,12 +54,6 @@ SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the 
                 "again safely: the dialler recognises it instead of inserting it twice.")
 SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
                  "reply was lost cannot be retried automatically (it might be inserted twice).")
-
-
-def journaled_options(settings: dict) -> dict[str, bool]:
-    """The upload options a journal job was started with (jobs from before the options: both off)."""
-    return {"allow_duplicates": bool(settings.get("allow_duplicates", False)),
-            "generate_external_ids": bool(settings.get("generate_external_ids", False))}
 
 
 def result_filters() -> list[tuple[str, set[Category] | None]]:
@@ -672,7 +670,11 @@ class ImportTab(QWidget):
             return
         job = self._find_resumable()
         if job is not None:
-            self._ask_resume(job)
+            owner = jobs.running_elsewhere(self.journal(), job)
+            if owner is not None:
+                job_dialogs.show_busy(self, owner.sentence())
+            else:
+                self._ask_resume(job)
             return
         self.tasks.add(self.upload())
 
@@ -726,9 +728,7 @@ class ImportTab(QWidget):
         if None in (t, c, a) or sheet is None or not sheet.fingerprint or self._window is None:
             return None
         try:
-            found = [j for j in (self.journal().find_resumable(sheet.fingerprint, server, t, c, a)
-                                 for server in sorted(self._server_ids())) if j is not None]
-            return max(found, key=lambda j: j.id) if found else None
+            return jobs.find_resumable(self.journal(), sheet.fingerprint, self._server_ids(), t, c, a)
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return None
@@ -775,15 +775,11 @@ class ImportTab(QWidget):
         Jobs to another sandbox (a loopback server other than the current one) are left out:
         that practice dialler and its leads are gone."""
         try:
-            jobs = self.journal().list_interrupted()
+            offered = jobs.interrupted_jobs(self.journal(), self._server_ids())  # none another window runs
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return False
-        current = self._server_ids()
-        for job in jobs:
-            host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
-            if host in ("127.0.0.1", "localhost", "[::1]") and job.server not in current:
-                continue
+        for job in offered:
             self._interrupted = job
             self.resume_label.setText(f"{job.describe()}. Resume sends only the rows without an answer.")
             self.resume_label.setStyleSheet("")
@@ -869,26 +865,50 @@ class ImportTab(QWidget):
         self._interrupted = None
         await self.tasks.add(self.upload(resume_job_id=job.id))
 
-    def _make_engine(self, resume_job_id: int | None = None):
-        from noojee_desktop.core.engine import JobSpec, UploadEngine
+    def _make_engine(self, resume_job_id: int | None = None, skip=None):
+        from noojee_desktop.core.engine import UploadEngine
 
-        sheet = self.model.sheet
-        server = self._server()
-        record = self.journal().job(resume_job_id) if resume_job_id is not None else None
-        if record is not None:
-            # a resumed job goes where it went before, with its own settings, whatever is picked now
-            job = JobSpec(server=server, template=record.template, campaign=record.campaign,
-                          allocation=record.allocation, file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                          resume_job_id=resume_job_id, **journaled_options(record.settings))
-        else:
-            t, c, a = self._ids
-            names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
-            job = JobSpec(server=server, template=(t, names[0]), campaign=(c, names[1]),
-                          allocation=(a, names[2]), file_path=str(sheet.path), fingerprint=sheet.fingerprint,
-                          **self._options())
+        job = self._job_spec(resume_job_id, skip)
         job.name_mapping(self.model.mapping)      # names for a halt message
         return UploadEngine(self._engine_client(), job, self.model.prepared, self.journal(), concurrency="auto",
                             on_progress=self._on_progress)
+
+    def _job_spec(self, resume_job_id: int | None = None, skip=None):
+        """The job (core.jobs): a resumed one goes where it went before, with its own options."""
+        sheet = self.model.sheet
+        record = self.journal().job(resume_job_id) if resume_job_id is not None else None
+        if record is not None:
+            return jobs.resume_spec(record, self._server(), sheet.path, sheet.fingerprint)
+        t, c, a = self._ids
+        names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
+        return jobs.new_spec(self._server(), (t, names[0]), (c, names[1]), (a, names[2]), sheet.path,
+                             sheet.fingerprint, self._options(), skip)
+
+    def _hold_job(self, retry: bool, resume_job_id: int | None):
+        """The job's lock (core.jobs.JobLock) before anything is written or sent; None (and the
+        user told) when another window runs this list."""
+        spec = self._engine_done.job if retry and self._engine_done is not None else self._job_spec(resume_job_id)
+        lock = jobs.job_lock(self.journal(), spec.fingerprint, spec.server, spec.template[0], spec.campaign[0],
+                             spec.allocation[0])
+        try:
+            return lock.acquire()
+        except jobs.JobBusy as e:
+            job_dialogs.show_busy(self, str(e))
+            return None
+
+    async def _already_loaded_choice(self):
+        """Rows an earlier job inserted into this campaign: {} to send everything, their outcomes to
+        skip them, None when the user cancelled. Checked on a pool thread."""
+        t, c, a = self._ids
+        names = self._window.chooser.current_names() if self._window is not None else ("", "", "")
+        journal, server, prepared = self.journal(), self._server(), self.model.prepared
+        found = await self._in_background(lambda: jobs.check_already_loaded(journal, server, (c, names[1]), prepared))
+        if not found:
+            return {}
+        answer = await job_dialogs.ask_already_loaded(self, found.sentence())
+        if answer is None:
+            return None
+        return found.outcomes if answer == job_dialogs.SKIP else {}
 
     def _options(self) -> dict[str, bool]:
         return {"allow_duplicates": self.allow_dup_check.isChecked(),
@@ -939,31 +959,11 @@ class ImportTab(QWidget):
         return fut
 
     def _retry_job(self, rows: list[int]) -> int:
-        """A new journal job for "Retry failed rows" after the mapping changed: the retried rows
-        carry leads built with the *current* mapping; every other row is finished already, with
-        the result it has. The engine then resumes that job, so only the retried rows are sent."""
-        from noojee_desktop.core.engine import journal_entry
-
-        old = self._engine_done.job
-        settings = self._options()        # the options shown now (they may have changed since)
+        """"Retry failed rows" after the mapping or options changed: core.jobs.create_retry_job."""
         sheet = self.model.sheet
-        prepared, outcomes = self.model.prepared, self.model.outcomes
-        wanted = set(rows)
-        entries = []
-        for r, prep in enumerate(prepared):
-            o = outcomes[r]
-            if r in wanted or o is None:
-                entries.append(journal_entry(prep, sheet.fingerprint, settings["generate_external_ids"]))
-            else:
-                entries.append((r, prep.row_number, None, None, o))
-        journal = self.journal()
-        job_id = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=old.server,
-                                    template=old.template, campaign=old.campaign, allocation=old.allocation,
-                                    settings=settings)
-        journal.add_rows(job_id, entries)
-        if self._engine_done.job_id is not None:
-            journal.abandon(self._engine_done.job_id)
-        return job_id
+        return jobs.create_retry_job(self.journal(), self._engine_done.job, self._engine_done.job_id, sheet.path,
+                                     sheet.fingerprint, self.model.prepared, self.model.outcomes, rows,
+                                     self._options())
 
     @qasync.asyncSlot()
     async def upload(self, retry: bool = False, resume_job_id: int | None = None,
@@ -979,7 +979,15 @@ class ImportTab(QWidget):
         summary = None
         started = False
         froze = False
+        lock = None
         try:
+            lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            skip = {}
+            if lock is not None and not retry and resume_job_id is None:
+                skip = await self._already_loaded_choice()
+            if lock is None or skip is None or self._stop_requested:
+                self._stop_requested = True      # "Stopped before sending anything."
+                return
             retry_rows = self.model.failed_rows(include_rejections) if retry else []
             if retry and self._engine_done is not None and (
                     self.model.mapping != self._upload_mapping
@@ -989,7 +997,7 @@ class ImportTab(QWidget):
                 retry = False
             if self._stop_requested:
                 return
-            engine = self._engine_done if retry else self._make_engine(resume_job_id)
+            engine = self._engine_done if retry else self._make_engine(resume_job_id, skip)
             if retry:
                 self.model.reset_outcomes(retry_rows)
             # (a resumed job: the engine reports the rows finished before)
@@ -1013,9 +1021,13 @@ class ImportTab(QWidget):
                 summary = await (engine.retry_failed(include_rejections) if retry else engine.run())
             else:
                 summary = await self.upload_thread.run(engine, retry, include_rejections)
+        except JournalError as exc:     # the data folder cannot be written: nothing is sent
+            job_dialogs.show_journal_problem(self, str(exc))
         except Exception as exc:
             show_exception(self, "The upload stopped" if started else "Cannot start the upload", exc)
         finally:
+            if lock is not None:
+                lock.release()
             if froze:
                 gc.unfreeze()
             if shiboken6.isValid(self):    # not when the window was torn down mid-upload
