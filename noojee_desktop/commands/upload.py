@@ -334,7 +334,7 @@ def _remember_results(job_id: int, path: Path) -> None:
 
     try:
         with Journal() as journal:
-            journal.update_settings(job_id, results_path=str(path))
+            journal.update_settings(job_id, results_path=str(Path(path).resolve()))
     except Exception as e:  # noqa: BLE001 - the upload itself is done and its results written
         _err(f"(The job history could not note the results file: {e})")
 
