@@ -82,3 +82,19 @@ def test_update_without_external_id_or_disposition_is_refused(sandbox, tmp_path,
     err = capsys.readouterr().err
     assert "--disposition NAME" in err and "Nothing was sent." in err
     assert sandbox.request_log() == []
+
+
+def test_a_misspelt_disposition_stops_the_update_early_and_resume_sends_every_row(sandbox, tmp_path, monkeypatch,
+                                                                                 capsys):
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    _load_ten(sandbox, tmp_path)
+    changes = _write(tmp_path / "all.csv", ["njExternalLeadId", "FirstPhone"],
+                     [[f"ACC-{i}", "<No Change>"] for i in range(10)])
+    capsys.readouterr()
+    calls = sandbox.stats()["calls"]
+    assert main([str(changes), "--server", sandbox.url, *IDS, "--disposition", "Wrong number"]) == 1
+    err = capsys.readouterr().err
+    assert "does not know the disposition 'Wrong number' (code 106" in err and "--resume" in err
+    assert sandbox.stats()["calls"] - calls <= 5, "the job went on sending a disposition every row gets 106 for"
+    assert main([str(changes), "--server", sandbox.url, *IDS, "--disposition", "Wrong Number", "--resume"]) == 0
+    assert [lead["disposition"] for lead in sandbox.leads(11)] == ["Wrong Number"] * 10

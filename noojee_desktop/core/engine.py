@@ -92,6 +92,7 @@ HALT_AFTER = 3
 _IDS_CODES = (115, 116, 117)
 _HALT_CODES = frozenset({102, 111, *_IDS_CODES})
 CONTACT_HOURS = "njContactHours"
+DISPOSITION = "njDisposition"
 
 
 def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
@@ -282,6 +283,7 @@ class UploadEngine:
         self._ids_ok = False                   # a reply got past the template/campaign/allocation check
         self._phones_ok = False                # a reply got past the phone-field check
         self._hours_ok: set[str] = set()       # Contact Hours names the dialler took
+        self._dispositions_ok: set[str] = set()  # updates: dispositions the dialler took
         self._rng = random.Random()
         self._ran = False
 
@@ -387,8 +389,9 @@ class UploadEngine:
                 if rec.state != jr.DONE and not r.maybe_landed:
                     # never applied: send it as the mapping given now builds it (a resume after a
                     # halt on 102 or 111 is a resume after the mapping was fixed)
-                    _i, _n, lead, ext, outcome = journal_entry(self._source_rows[rec.row_index],
-                                                               self.job.fingerprint, self.job.generate_external_ids)
+                    _i, _n, lead, ext, outcome = journal_entry(
+                        self._source_rows[rec.row_index], self.job.fingerprint,
+                        self.job.generate_external_ids and not self.job.is_update)
                     if outcome is not None:
                         self._emit(rec.row_index, outcome, journal_final=True)
                         continue
@@ -708,6 +711,9 @@ class UploadEngine:
             self._phones_ok = True
             if code != 111 and hours:
                 self._hours_ok.add(hours)
+        disposition = str(row.lead.get(DISPOSITION) or "").strip() if self.job.is_update else ""
+        if disposition and code not in (101, 106, 107, *_IDS_CODES):
+            self._dispositions_ok.add(disposition)
         sig: tuple | None = None
         if code in _IDS_CODES and not self._ids_ok:
             sig = ("ids", code)
@@ -715,6 +721,8 @@ class UploadEngine:
             sig = ("phone",)
         elif code == 111 and hours and hours not in self._hours_ok:
             sig = ("hours", hours)
+        elif code == 106 and disposition and disposition not in self._dispositions_ok:
+            sig = ("disposition", disposition)   # e.g. --disposition misspelt: every row would get 106
         if sig is None or sig in self._accepted:
             self._open_up()
             return
@@ -750,6 +758,10 @@ class UploadEngine:
             sent = sorted({f for r, _ in self._suspects[sig] for f in r.lead if not f.startswith("nj")})
             return (first + f"none of the fields sent ({', '.join(named(f) for f in sent)}) is one of this "
                     "template's phone fields." + fix)
+        if sig[0] == "disposition":
+            return (f"The dialler does not know the disposition '{sig[1]}' (code 106 on the first "
+                    f"{len(self._suspects[sig])} rows): check its spelling; dispositions belong to the template "
+                    "(your Noojee administrator knows their names).")
         if sig[0] == "hours":
             return (f"The dialler does not know the Contact Hours '{sig[1]}' (code 111). Use the name of a "
                     "Contact Hours set that exists on the dialler, or leave it empty for the template's default.")
