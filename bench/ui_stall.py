@@ -137,7 +137,7 @@ async def scenario(args) -> None:
     beat.start()
     t0 = time.monotonic()
     tab.start_upload()
-    await until(lambda: tab._engine_done is not None and not tab.uploading, 600)
+    await until(lambda: tab.controller.state.value == "finished", 600)
     up_time = time.monotonic() - t0
     upload = beat.stop()
     steady = beat.longest_after(1000.0)

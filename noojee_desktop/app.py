@@ -85,8 +85,7 @@ def build_window(argv: list[str] | None = None):
         if key:
             window.connect_to(args.server, key)
         else:
-            window.server = args.server
-            window._first_start = True
+            window.expect_connection(args.server)
     else:
         window.start_saved_connection()
     if args.file:

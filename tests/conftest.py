@@ -245,7 +245,7 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
     yield make
     for window in windows:
         if not window.is_shut_down:
-            window._begin_shutdown()
+            window.begin_shutdown()
             qtbot.waitUntil(lambda w=window: w.is_shut_down, timeout=10000)
     # Collect the windows' reference cycles here, on the GUI thread. Left to chance, a later
     # collection may run on a reading or upload thread and destroy QObjects (with their

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QProgressBar, QPushButton, QTableView
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QTableView
 
 from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.importer.controller import State
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
 from ui_helpers import pick, write_leads
@@ -82,7 +83,7 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
     upload = window.findChild(QPushButton, "uploadButton")
     assert upload.isEnabled()
     qtbot.mouseClick(upload, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=15000)
+    qtbot.waitUntil(lambda: tab.controller.state is State.FINISHED, timeout=15000)
 
     inserted = [r["lead"]["Name"] for r in sandbox.leads() if r["allocation_id"] == 112]
     assert sorted(inserted) == sorted(name for name, _ in GOOD)
@@ -201,3 +202,43 @@ def test_ignoring_a_column_greys_it_and_is_remembered_for_the_template(qtbot, wi
     assert model.index(0, FIXED + 1).data(Qt.ItemDataRole.ForegroundRole) == QColor("#8c8c8c")
     saved = tab.store.saved_mapping(1, model.sheet.headers)
     assert saved is not None and saved.columns["City"] is None
+
+
+def test_the_controller_states_follow_a_remap_and_an_upload(qtbot, window, sandbox):
+    """What the parts observe: one state at a time, reported by stateChanged."""
+    tab = window.import_tab
+    controller = tab.controller
+    assert controller.state is State.CHECKED
+    seen = []
+    controller.stateChanged.connect(seen.append)
+    city = tab.header.combo("City")
+    with qtbot.waitSignal(controller.loadEnded, timeout=5000):
+        city.setCurrentIndex(city.findText("(ignore)"))
+    assert seen == [State.LOADING, State.CHECKED]
+    with qtbot.waitSignal(controller.finished, timeout=15000) as finished:
+        qtbot.mouseClick(window.findChild(QPushButton, "uploadButton"), Qt.MouseButton.LeftButton)
+    assert seen[2:] == [State.UPLOADING, State.FINISHED]
+    assert finished.args[0] is controller.last_summary and controller.last_summary.inserted == 8
+    assert window.findChild(QPushButton, "retryFailedButton").isEnabled() is False   # nothing failed
+
+
+def test_a_file_dropped_on_the_import_tab_is_opened(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window([])
+    tab = window.import_tab
+    path = write_leads(tmp_path / "dropped.csv", [("Dee Dropped", "Perth", "0892345678")])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    pos = QPointF(tab.rect().center())
+    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(tab, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(tab.controller.fileLoaded, timeout=5000):
+        QApplication.sendEvent(tab, drop)
+    assert tab.model.sheet.path == path and tab.model.rowCount() == 1
+    assert "dropped.csv" in window.findChild(QLabel, "fileLabel").text()

@@ -37,7 +37,7 @@ def open_window(qtbot, make_window, server_arg, *files, rows=None):
 def upload_and_wait(qtbot, tab, button=None):
     qtbot.mouseClick(button or tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.uploading, timeout=5000)
-    qtbot.waitUntil(lambda: not tab.uploading and tab._last_summary is not None, timeout=15000)
+    qtbot.waitUntil(lambda: not tab.uploading and tab.controller.last_summary is not None, timeout=15000)
 
 
 def stored_phones(server) -> Counter:
@@ -74,13 +74,13 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.uploading, timeout=5000)
     assert not allow.isEnabled() and not safe.isEnabled()        # not changeable mid-upload
-    qtbot.waitUntil(lambda: not tab.uploading and tab._last_summary is not None, timeout=15000)
+    qtbot.waitUntil(lambda: not tab.uploading and tab.controller.last_summary is not None, timeout=15000)
     assert allow.isEnabled() and safe.isEnabled()
     assert stored_phones(server)[TWIN_PHONE] == 2
     assert tab.model.counts[Category.INSERTED] == 5
 
     # remembered for the next session
-    win._begin_shutdown()
+    win.begin_shutdown()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
     again = make_window(["--server", server.url])
     assert again.findChild(QCheckBox, "allowDuplicatesCheck").isChecked()
@@ -99,7 +99,7 @@ def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, make_windo
     ids = [r["lead"].get("njExternalLeadId", "") for r in leads]
     assert all(i.startswith("NJL-") for i in ids) and len(set(ids)) == len(GOOD)
     # the journal keeps the options, so a resume goes on with them
-    job = tab.journal().job(tab._last_summary.job_id)
+    job = tab.journal().job(tab.controller.last_summary.job_id)
     assert job.settings == {"allow_duplicates": False, "generate_external_ids": True}
 
 
@@ -168,7 +168,7 @@ def test_single_lead_allow_duplicate_inserts_the_same_phone_again(qtbot, make_wi
     assert Category.INSERTED.label in form.result_label.text()
     assert sorted(r["lead"]["Name"] for r in sandbox.leads()) == ["Bob Again", "Bob First"]
     # not remembered: the next session refuses duplicates again
-    win._begin_shutdown()
+    win.begin_shutdown()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
     again = make_window(["--server", sandbox.url])
     assert not again.findChild(QCheckBox, "leadAllowDuplicatesCheck").isChecked()
@@ -201,7 +201,7 @@ def test_job_journaled_by_the_headless_command_is_offered_and_resumed_by_the_win
     tab = win.import_tab
     assert tab.resume_bar.isVisible() and path.name in tab.resume_label.text()
     qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._last_summary is not None and not tab.uploading, timeout=15000)
+    qtbot.waitUntil(lambda: tab.controller.last_summary is not None and not tab.uploading, timeout=15000)
     # resumed with the job's own options: finished row not resent, the others sent once
     assert tab.safe_ids_check.isChecked()
     assert sorted(r["lead"]["Name"] for r in sandbox.leads()) == [n for n, _ in GOOD[1:]]
@@ -209,4 +209,4 @@ def test_job_journaled_by_the_headless_command_is_offered_and_resumed_by_the_win
     assert not tab.resume_bar.isVisible()
 
     # and a new upload from this window is journaled under the same name the headless command uses
-    assert tab._server() == client.base_url and "key" not in tab._server().lower()
+    assert win.session.journal_server == client.base_url and "key" not in win.session.journal_server.lower()

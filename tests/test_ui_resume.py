@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
+from noojee_desktop.ui.importer.controller import State
 from ui_helpers import pick_solar, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
@@ -59,13 +60,14 @@ def upload_then_stop(qtbot, win, server, at_least: int) -> None:
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.leads()) >= at_least, timeout=10000)
     qtbot.mouseClick(win.findChild(QPushButton, "cancelButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._engine_done is not None and not tab.uploading, timeout=10000)
+    qtbot.waitUntil(lambda: tab.controller.state is State.FINISHED, timeout=10000)
     assert len(server.leads()) < N, "the upload should have been stopped part-way"
 
 
 def wait_finished(qtbot, tab) -> None:
-    qtbot.waitUntil(lambda: tab._last_summary is not None and not tab.uploading
-                    and tab._last_summary.stopped is None, timeout=15000)
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.last_summary is not None and not c.uploading and c.last_summary.stopped is None,
+                    timeout=15000)
 
 
 def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
@@ -74,7 +76,7 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     first = open_window(qtbot, make_window, server, lead_file)
     upload_then_stop(qtbot, first, server, at_least=4)
     sent_before = stored_names(server)
-    first._begin_shutdown()
+    first.begin_shutdown()
     qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
     import threading
     assert not any(t.name == "noojee-upload" for t in threading.enumerate())   # the upload loop ended
@@ -281,8 +283,10 @@ def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
     qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._progress is not None and tab._progress.paused and tab._progress.inflight == 0,
+    c = tab.controller
+    qtbot.waitUntil(lambda: c.progress is not None and c.progress.paused and c.progress.inflight == 0,
                     timeout=5000)
+    assert c.state is State.PAUSED
     held = len(server.leads())
     qtbot.wait(500)                                   # paused: nothing new goes out meanwhile
     assert len(server.leads()) == held < N
@@ -291,3 +295,30 @@ def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
     wait_finished(qtbot, tab)
     stored = stored_names(server)
     assert all(stored[n] == 1 for n in NAMES)
+
+
+def test_resume_whose_destination_never_appears_fails_clearly_and_sends_nothing(
+        qtbot, make_window, sandbox, monkeypatch, lead_file):
+    """The dropdowns cannot show the job's allocation (gone from the dialler): once the wait's
+    deadline passes, the banner says so; the upload does not go on as if it had worked."""
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.sheet import auto_map, read_sheet, validate
+
+    sheet = read_sheet(lead_file)
+    prepared = validate(sheet, auto_map(sheet.headers))
+    with Journal() as journal:
+        job = journal.create_job(file_path=str(lead_file), fingerprint=sheet.fingerprint, server=sandbox.url,
+                                 template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(999, "VIC Week 9"))
+        journal.add_rows(job, [(p.index, p.row_number, dict(p.lead), None, None) for p in prepared if p.sendable])
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    win = open_window(qtbot, make_window, sandbox)
+    tab = win.import_tab
+    assert tab.resume_bar.isVisible()
+    tab.resume.wait = 1.0                   # the deadline (20 s in the app)
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "did not offer" in tab.resume_label.text(), timeout=10000)
+    assert "VIC Week 9" in tab.resume_label.text() and "within 1 s" in tab.resume_label.text()
+    assert tab.resume_interrupted_button.isEnabled() and tab.resume_bar.isVisible()
+    assert tab.controller.state is State.IDLE and tab.model.sheet is None
+    assert sandbox.leads() == [] and not tab.uploading

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from noojee_desktop.core.codes import Category
 import ui_helpers
@@ -41,7 +41,7 @@ def test_preset_connection_fills_the_cascade_without_a_dialog(qtbot, connected, 
     assert combo(window, "campaignCombo").findText("Solar VIC") < 0
     assert combo(window, "allocationCombo").currentData() is None
     # no first-start dialog, and the preset was not saved
-    assert window._dialog is None
+    assert window.connection_dialog() is None
     assert window.settings.server == ""
     assert "Connected" in window.connection_bar.status_label.text()
 
@@ -50,7 +50,7 @@ def test_last_choice_is_remembered_per_server(qtbot, make_window, sandbox, monke
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
     first = make_window(["--server", sandbox.url])
     pick_solar(qtbot, first)
-    first._begin_shutdown()
+    first.begin_shutdown()
     qtbot.waitUntil(lambda: first.is_shut_down, timeout=5000)
     second = make_window(["--server", sandbox.url])
     qtbot.waitUntil(lambda: second.chooser.current_ids() == (1, 11, 111), timeout=5000)
@@ -107,8 +107,9 @@ def test_form_fixes_and_refuses_phones_like_a_spreadsheet_row(qtbot, connected, 
 
     form.edits["FirstPhone"].setText("383218199")          # Excel ate the leading 0
     assert form.validate() == []                             # a warning, not a refusal
-    assert "0383218199" in form._errors["FirstPhone"].text()
-    assert "#8a4b00" in form._errors["FirstPhone"].styleSheet()   # amber: a warning, not an error
+    warning = window.findChild(QLabel, "fieldError_FirstPhone")
+    assert "0383218199" in warning.text()
+    assert "#8a4b00" in warning.styleSheet()   # amber: a warning, not an error
     form.send()
     qtbot.waitUntil(lambda: Category.INSERTED.label in form.result_label.text(), timeout=5000)
     form.edits["FirstPhone"].setText("+61 2 9876 5432")
@@ -140,8 +141,9 @@ def test_first_start_opens_connection_dialog_and_saves_key_in_keyring(qtbot, mak
     import keyring
 
     window = make_window([])
-    qtbot.waitUntil(lambda: window._dialog is not None and window._dialog.isVisible(), timeout=3000)
-    dialog = window._dialog
+    qtbot.waitUntil(lambda: window.connection_dialog() is not None and window.connection_dialog().isVisible(),
+                    timeout=3000)
+    dialog = window.connection_dialog()
     server_edit = dialog.findChild(QLineEdit, "serverEdit")
     key_edit = dialog.findChild(QLineEdit, "apiKeyEdit")
     assert key_edit.echoMode() == QLineEdit.EchoMode.Password
@@ -166,17 +168,19 @@ def test_first_start_opens_connection_dialog_and_saves_key_in_keyring(qtbot, mak
 def test_wrong_key_is_explained_inline_with_retry(qtbot, make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", "not-the-key")
     window = make_window(["--server", sandbox.url])
-    status = window.chooser._levels["template"].status
+    status = window.findChild(QLabel, "templateStatus")
     qtbot.waitUntil(lambda: bool(status.text()), timeout=5000)
     assert "key" in status.text().lower()
-    assert window.chooser._levels["template"].retry.isVisibleTo(window)
+    assert window.findChild(QPushButton, "templateRetryButton").isVisibleTo(window)
     assert "not-the-key" not in status.text()
 
 
 def test_about_box_shows_version(qtbot, connected):
     from noojee_desktop import __version__
 
-    connected._about()
+    from PySide6.QtGui import QAction
+
+    connected.findChild(QAction, "aboutAction").trigger()     # Help > About
     box = connected.findChild(QMessageBox, "aboutBox")
     assert box is not None and __version__ in box.text()
     box.close()
@@ -192,11 +196,11 @@ def test_sandbox_flag_starts_local_dialler_with_badge_and_sample(qtbot, make_win
     qtbot.waitUntil(lambda: combo(window, "templateCombo").findText("Solar Leads") >= 0, timeout=5000)
     assert window.import_tab.sample_bar.isVisible()
     window.import_tab.sample_button.click()
-    assert window.import_tab._load_path.name == "sample-leads.csv"
+    assert window.import_tab.controller.load_path.name == "sample-leads.csv"
     qtbot.waitUntil(lambda: not window.import_tab.loading, timeout=5000)
-    assert window._dialog is None
+    assert window.connection_dialog() is None
     sandbox = window.sandbox
-    window._begin_shutdown()
+    window.begin_shutdown()
     qtbot.waitUntil(lambda: window.is_shut_down, timeout=5000)
     import socket
 
@@ -210,8 +214,9 @@ def test_no_keyring_backend_warns_and_keeps_key_for_session_only(qtbot, make_win
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
     window = make_window([])
-    qtbot.waitUntil(lambda: window._dialog is not None and window._dialog.isVisible(), timeout=3000)
-    dialog = window._dialog
+    qtbot.waitUntil(lambda: window.connection_dialog() is not None and window.connection_dialog().isVisible(),
+                    timeout=3000)
+    dialog = window.connection_dialog()
     assert dialog.keyring_warning.isVisible()
     assert not dialog.remember.isEnabled() and not dialog.remember_key()
     dialog.server_edit.setText(sandbox.url)

@@ -74,3 +74,33 @@ def test_cycles_holding_qt_objects_are_collected_on_the_gui_thread(qtbot):
         collector.stop()
         collector.deleteLater()
     assert gc.isenabled()
+
+
+def test_a_job_can_be_awaited_for_its_result_its_error_or_its_cancellation(qtbot, qloop):
+    """The GUI's one way to run blocking work: ``await run_in_background(...)`` on the GUI loop."""
+    import asyncio
+
+    import pytest
+
+    release = threading.Event()
+
+    async def scenario():
+        assert await run_in_background(lambda progress, cancel: 6 * 7) == 42
+        with pytest.raises(ValueError, match="not a spreadsheet"):
+            await run_in_background(lambda progress, cancel: (_ for _ in ()).throw(ValueError("not a spreadsheet")))
+        slow = run_in_background(lambda progress, cancel: release.wait(10))
+
+        async def wait_for_slow():
+            return await slow
+
+        waiter = asyncio.ensure_future(wait_for_slow())
+        await asyncio.sleep(0)            # the waiter is waiting now
+        slow.cancel()                     # e.g. the user pressed Stop reading
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        return "done"
+
+    task = asyncio.ensure_future(scenario())
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.result() == "done"

@@ -150,7 +150,7 @@ async def scenario() -> None:
     tab.check_interrupted()
     await pause()
     save(window, "05-resume-banner.png")
-    tab.discard_interrupted()
+    tab.resume.discard()
 
     # 3. a lead list checked before sending
     tab.load(path)
@@ -163,7 +163,7 @@ async def scenario() -> None:
 
     # 4. uploaded: coloured rows, counts, chart
     tab.start_upload()
-    await until(lambda: tab._engine_done is not None and not tab.uploading, timeout=60)
+    await until(lambda: tab.controller.state.value == "finished", timeout=60)
     await pause()
     save(window, "04-import-uploaded.png")
 

@@ -1,6 +1,7 @@
 """UploadEngine: send many leads as fast as the dialler allows, lose none, send none twice.
 
-Qt-free asyncio; the GUI runs it on qasync's loop, the headless command with ``asyncio.run``.
+Qt-free asyncio, on one event loop: the desktop app runs it on its upload thread's own loop
+(``ui/upload_thread.py``, never on qasync's GUI loop), the headless command with ``asyncio.run``.
 
 * One :class:`NoojeeClient` (one connection pool, keep-alive); worker tasks take rows from a queue
   and go through an :class:`AsyncGate` whose :class:`RateController` decides how many calls may be
@@ -287,7 +288,7 @@ class UploadEngine:
         self._rng = random.Random()
         self._ran = False
 
-    # -- control (callable from the loop thread, e.g. GUI slots) --------------------------------
+    # -- control (call on the engine's loop; the GUI posts them with call_soon_threadsafe) ----
     def pause(self) -> None:
         self._pause_requested = True
         if self._gate:

@@ -96,6 +96,11 @@ class Chooser(QWidget):
         return tuple(  # type: ignore[return-value]
             self._levels[k].combo.currentText() if self._current(k) is not None else "" for k in LEVELS)
 
+    def status_text(self, key: str) -> str:
+        """What the level ``key`` ("template", "campaign", "allocation") says under its dropdown
+        (loading failures, "no templates"); empty when all is well."""
+        return self._levels[key].status.text()
+
     def set_client(self, client, server: str) -> None:
         """Use a new connection: forget the lists and load the templates."""
         self._client = client

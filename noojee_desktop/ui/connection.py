@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 import qasync
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -184,4 +185,5 @@ class ConnectionDialog(QDialog):
         finally:
             if client is not None:
                 await client.aclose()
-            self._update_ok()
+            if shiboken6.isValid(self):    # not when OK closed (and deleted) the dialog meanwhile
+                self._update_ok()

@@ -273,6 +273,11 @@ class ImportModel(QAbstractTableModel):
     def filtering(self) -> bool:
         return self._categories is not None or bool(self._needle)
 
+    @property
+    def sorted(self) -> bool:
+        """True while the rows are shown sorted by a column (not in file order)."""
+        return self._sort[0] >= 0
+
     def set_categories(self, categories: set[Category] | None) -> None:
         self._categories = set(categories) if categories else None
         self.refilter()

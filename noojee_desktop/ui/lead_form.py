@@ -220,6 +220,7 @@ class LeadForm(QWidget):
             if is_phone:
                 edit.setPlaceholderText("with area code, e.g. 0383218199")
             err = QLabel()
+            name(err, f"fieldError_{field}")     # the field's problem, under its box
             err.setWordWrap(True)
             err.hide()
             box = QVBoxLayout()

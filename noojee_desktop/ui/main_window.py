@@ -15,18 +15,18 @@ from PySide6.QtWidgets import (
 
 from noojee_desktop import APP_NAME, __version__, resources_path
 from noojee_desktop.core.secrets import register_key
+from noojee_desktop.core.sheet import DEFAULT_FIELDS, DEFAULT_PHONES
 from noojee_desktop.ui.chooser import Chooser
 from noojee_desktop.ui.connection import ConnectionBar, ConnectionDialog
 from noojee_desktop.ui.errors import describe_exception, log_dir, show_error
+from noojee_desktop.ui.importer import ImportTab
 from noojee_desktop.ui.lead_form import LeadForm
+from noojee_desktop.ui.session import Session
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.widgets import fill_recent_menu, name
 
 log = logging.getLogger(__name__)
-
-DEFAULT_FIELDS = ["Name", "StreetAddress", "City", "State", "PostCode", "FirstPhone"]
-DEFAULT_PHONES = {"FirstPhone"}
 
 
 def default_client_factory(server: str, api_key: str):
@@ -48,7 +48,8 @@ def app_icon() -> QIcon:
 
 
 class MainWindow(QMainWindow):
-    """Owns the one NoojeeClient of the current connection (and the sandbox, if started)."""
+    """Owns the session (the one NoojeeClient of the current connection, the choice, the field
+    store and journal), hands it to the parts, and owns the sandbox if started."""
 
     shutDown = Signal()   # emitted once the client is closed and the window may go
 
@@ -61,9 +62,8 @@ class MainWindow(QMainWindow):
         self.settings = AppSettings()
         self.make_client = make_client
         self.sandbox = sandbox
-        self.client = None
-        self.server = ""
-        self._api_key = ""
+        self.session = Session(make_client, self)
+        self._server_shown = ""      # the address the connection bar and dialog offer (may be unconnected)
         self._first_start = False
         self._shown_once = False
         self._shutting_down = False
@@ -87,15 +87,14 @@ class MainWindow(QMainWindow):
         name(self.tabs, "tabs")
         self.lead_form = LeadForm()
         self.tabs.addTab(self.lead_form, "&Single lead")
-        from noojee_desktop.ui.import_tab import ImportTab
-
-        self.import_tab = ImportTab(self.settings, self)
+        self.import_tab = ImportTab(self.session, self.settings, self)
         self.tabs.addTab(self.import_tab, "&Import spreadsheet")
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Ready")
 
         self.chooser.selectionChanged.connect(self._selection_changed)
+        self.session.selectRequested.connect(self.chooser.select)
         self.lead_form.fieldsEdited.connect(self._fields_edited)
         self._make_menu()
         self.lead_form.set_fields(DEFAULT_FIELDS, DEFAULT_PHONES)
@@ -133,6 +132,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         about = QAction("&About", self)
+        about.setObjectName("aboutAction")
         about.triggered.connect(self._about)
         help_menu.addAction(about)
         logs = QAction("Show &log folder", self)
@@ -181,26 +181,38 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot connect", message, details)
             return False
         register_key(api_key)
-        old = self.client
-        self.client = client
-        self.server = server
-        self._api_key = api_key
+        old = self.session.adopt(server, api_key, client)
+        self._server_shown = server
         if old is not None:
             self.tasks.add(old.aclose())
         self.connection_bar.set_server(server_host(server) if not sandbox else f"{server_host(server)} (sandbox)",
                                        sandbox)
         self.connection_bar.set_status("Connecting\u2026")
         self.lead_form.set_client(client)
-        self.import_tab.set_client(client)
         self.chooser.set_client(client, server)
         return True
 
-    def new_client(self):
-        """Another client for the current connection (the upload thread's own; see ui/upload_thread)."""
-        return self.make_client(self.server, self._api_key)
+    @property
+    def client(self):
+        """The client of the current connection (None: not connected)."""
+        return self.session.client
+
+    @property
+    def server(self) -> str:
+        """The dialler address as typed (shown in the Connection dialog)."""
+        return self._server_shown
+
+    def expect_connection(self, server: str) -> None:
+        """Start-up with an address but no key: the Connection dialog opens with it when shown."""
+        self._server_shown = server
+        self._first_start = True
 
     def needs_first_start_dialog(self) -> bool:
         return self._first_start
+
+    def connection_dialog(self) -> ConnectionDialog | None:
+        """The Connection dialog while it is open (None otherwise)."""
+        return self._dialog
 
     @Slot()
     def open_connection_dialog(self) -> ConnectionDialog:
@@ -208,7 +220,7 @@ class MainWindow(QMainWindow):
             self._dialog.raise_()
             return self._dialog
         dialog = ConnectionDialog(self.make_client, self.server or self.settings.server,
-                                  self._api_key, self)
+                                  self.session.api_key, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda d=dialog: self._dialog_accepted(d))
         dialog.destroyed.connect(lambda *_: setattr(self, "_dialog", None))
@@ -249,24 +261,24 @@ class MainWindow(QMainWindow):
     @Slot(object, object, object)
     def _selection_changed(self, template, campaign, allocation) -> None:
         self.lead_form.set_ids(template, campaign, allocation)
-        self.import_tab.set_ids(template, campaign, allocation)
+        self.session.set_choice((template, campaign, allocation), self.chooser.current_names())
         if self.client is not None:
             combo = self.chooser.combo("template")
             if combo.isEnabled() or combo.count():
                 count = combo.count() - 1 if combo.isEnabled() else 0
                 self.connection_bar.set_status(
                     f"\u2714 Connected \u00b7 {max(count, 0)} template(s)" if combo.isEnabled()
-                    else self.chooser._levels["template"].status.text() or "Connecting\u2026",
+                    else self.chooser.status_text("template") or "Connecting\u2026",
                     ok=True if combo.isEnabled() else None)
             if template is not None:
-                fields, phones = self.import_tab.template_fields(template)
+                fields, phones = self.session.template_fields(template)
                 self.lead_form.set_fields(fields, phones)
 
     @Slot(list, set)
     def _fields_edited(self, fields: list, phones: set) -> None:
         template = self.chooser.current_ids()[0]
         if template is not None:
-            self.import_tab.save_template_fields(template, fields, phones)
+            self.session.save_template_fields(template, fields, phones)
 
     # closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
@@ -277,11 +289,13 @@ class MainWindow(QMainWindow):
         if self._shutting_down:
             return
         if self.import_tab.uploading:
-            self.import_tab.ask_stop_then(self._begin_shutdown)
+            self.import_tab.ask_stop_then(self.begin_shutdown)
             return
-        self._begin_shutdown()
+        self.begin_shutdown()
 
-    def _begin_shutdown(self) -> None:
+    def begin_shutdown(self) -> None:
+        """Close without asking: stops reading and uploading, closes the connection (and the
+        sandbox); ``shutDown`` is emitted and ``is_shut_down`` set when it is done."""
         if self._shutting_down:
             return
         self._shutting_down = True
@@ -290,6 +304,7 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             await self.import_tab.shutdown()
+            self.session.close()
             await self.chooser.tasks.cancel_all()
             await self.lead_form.tasks.cancel_all()
             if self._dialog is not None:

@@ -75,6 +75,17 @@ class MappingHeader(QHeaderView):
             self._combos[FIXED + i] = combo
         self._schedule()
 
+    def set_phone_fields(self, phones: set[str]) -> None:
+        """Mark these fields' columns as phone columns (the dropdowns stay as they are)."""
+        self._phones = set(phones)
+        self.viewport().update()
+
+    @Slot()
+    def follow_scroll(self, *args) -> None:
+        """Move the dropdowns with the table's horizontal scrolling (QHeaderView.setOffset is
+        not virtual, so the table's scroll bar is connected here)."""
+        self._schedule()
+
     def sizeHint(self):  # noqa: N802
         size = super().sizeHint()
         combo_h = QComboBox().sizeHint().height() if self._combos else 0

@@ -1,10 +1,10 @@
-"""Keeping asyncio tasks started from widgets alive, and ending them cleanly."""
+"""Keeping asyncio tasks started from widgets alive, ending them cleanly, waiting on signals."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +33,33 @@ class TaskSet:
             t.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def until_signal(signal, condition: Callable[[], bool], timeout: float) -> bool:
+    """Wait until ``condition()`` holds: checked now and after each emission of ``signal``.
+
+    True when it holds, False when ``timeout`` seconds pass first (the caller says what did
+    not happen: a timeout is a failure, never "carry on as if it had worked")."""
+    if condition():
+        return True
+    fut = asyncio.get_running_loop().create_future()
+
+    def check(*_args) -> None:
+        if not fut.done() and condition():
+            fut.set_result(True)
+
+    signal.connect(check)
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        disconnect(signal, check)
+
+
+def disconnect(signal, slot) -> None:
+    """Disconnect, also when the sender is gone already (a window closed meanwhile)."""
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError, RuntimeWarning):
+        pass

@@ -12,6 +12,8 @@ Typical use (in a worker thread for big files)::
 from .fields import (
     CALLBACK,
     CONTACT_HOURS,
+    DEFAULT_FIELDS,
+    DEFAULT_PHONES,
     DISPOSITION,
     EXTERNAL_ID,
     PRIORITY,
@@ -39,7 +41,7 @@ from .validate import ERROR, WARNING, Issue, PreparedRow, normalise_phone, parse
 from .update import validate_update
 
 __all__ = [
-    "CALLBACK", "CONTACT_HOURS", "DISPOSITION", "EXTERNAL_ID", "PRIORITY", "SYSTEM_FIELDS", "SYSTEM_FIELD_LABELS",
+    "CALLBACK", "CONTACT_HOURS", "DEFAULT_FIELDS", "DEFAULT_PHONES", "DISPOSITION", "EXTERNAL_ID", "PRIORITY", "SYSTEM_FIELDS", "SYSTEM_FIELD_LABELS",
     "Mapping", "TemplateFields", "TemplateFieldStore", "auto_map", "guess_phone_fields", "is_phone_name",
     "MAX_COLUMNS", "MAX_ROWS", "SUPPORTED", "ReadCancelled", "Sheet", "SpreadsheetError", "cell_text", "read_sheet",
     "RESULT_COLUMNS", "default_results_path", "write_results",

@@ -47,6 +47,11 @@ _SYSTEM_ALIASES = {
     "disposition": DISPOSITION,
 }
 
+#: The fields offered for a template nothing is known about yet (the single-lead form's
+#: default, before a file or the user has taught the template's own fields).
+DEFAULT_FIELDS = ("Name", "StreetAddress", "City", "State", "PostCode", "FirstPhone")
+DEFAULT_PHONES = frozenset({"FirstPhone"})
+
 _NORM_RE = re.compile(r"[\s_\-.]+")
 
 

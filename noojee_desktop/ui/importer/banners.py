@@ -1,0 +1,96 @@
+"""Coloured bars across the top of the import screen: the sandbox's sample-file offer and
+the interrupted-upload offer (the resume banner)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from noojee_desktop.ui.widgets import name
+
+
+class Banner(QFrame):
+    """A hidden coloured bar; ``row`` is its horizontal layout."""
+
+    def __init__(self, object_name: str, background: str, border: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        name(self, object_name)
+        self.setStyleSheet(f"#{object_name} {{ background: {background}; border: 1px solid {border};"
+                           " border-radius: 4px; }")
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(8, 4, 8, 4)
+        self.hide()
+
+
+class SampleBanner(Banner):
+    """Sandbox: "try it with the sample lead file". Emits ``openRequested(path)``."""
+
+    openRequested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("sampleBar", "#fff0e0", "#e66100", parent)
+        self._path = None
+        self.row.addWidget(QLabel("Sandbox: try it with the sample lead file."), 1)
+        self.button = QPushButton("Open sample leads")
+        name(self.button, "openSampleButton")
+        self.button.clicked.connect(lambda: self._path is not None and self.openRequested.emit(self._path))
+        self.row.addWidget(self.button)
+
+    def offer(self, path) -> None:
+        self._path = path
+        self.show()
+
+
+class ResumeBanner(Banner):
+    """"A previous upload was interrupted: resume?" Emits ``resumeRequested`` and
+    ``discardRequested``; shows a job (``offer``), progress (``working``) or a problem (``failed``)."""
+
+    resumeRequested = Signal()
+    discardRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("resumeBar", "#e8f1fb", "#3d7cc9", parent)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        self.title = QLabel("A previous upload was interrupted: resume?")
+        name(self.title, "resumeTitle")
+        bold = self.title.font()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.label = QLabel("")
+        name(self.label, "resumeLabel")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        texts.addWidget(self.title)
+        texts.addWidget(self.label)
+        self.row.addLayout(texts, 1)
+        self.resume_button = QPushButton("Resume")
+        name(self.resume_button, "resumeInterruptedButton")
+        self.resume_button.setToolTip("Reopen the file and send only the rows that have no answer yet")
+        self.resume_button.clicked.connect(self.resumeRequested)
+        self.discard_button = QPushButton("Discard")
+        name(self.discard_button, "discardInterruptedButton")
+        self.discard_button.setToolTip("Forget this upload; the rows it did send stay in the dialler")
+        self.discard_button.clicked.connect(self.discardRequested)
+        self.row.addWidget(self.resume_button)
+        self.row.addWidget(self.discard_button)
+
+    def _buttons(self, on: bool) -> None:
+        self.resume_button.setEnabled(on)
+        self.discard_button.setEnabled(on)
+
+    def offer(self, job) -> None:
+        self.label.setText(f"{job.describe()}. Resume sends only the rows without an answer.")
+        self.label.setStyleSheet("")
+        self._buttons(True)
+        self.show()
+
+    def working(self, text: str) -> None:
+        self._buttons(False)
+        self.label.setStyleSheet("")
+        self.label.setText(text)
+
+    def failed(self, text: str) -> None:
+        self.label.setText(text)
+        self.label.setStyleSheet("color: #8a1c1c;")
+        self._buttons(True)

@@ -1,0 +1,488 @@
+"""The import screen's state and its work: reading and checking a file, mapping changes, the
+upload options, running an upload. No widgets: the parts observe it through its signals.
+
+States (``State``): IDLE (no file), LOADING (a file is being read, or checked again after a
+mapping or option change), CHECKED (a checked file, nothing uploaded since it was opened),
+UPLOADING, PAUSED, FINISHED (an upload of this file ended: Retry is possible). What each
+button may do follows from the state and the model's running counts (``actions()``).
+"""
+
+from __future__ import annotations
+
+import enum
+import gc
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import qasync
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+from noojee_desktop.core.journal import JournalError
+from noojee_desktop.ui.import_model import ImportModel, prepare_rows
+from noojee_desktop.ui.importer.upload_run import (
+    HALTED_TEXT, UploadRunner, already_loaded, fmt_duration, job_lock, job_spec, make_engine, retry_job,
+)
+from noojee_desktop.ui.tasks import TaskSet
+from noojee_desktop.ui.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+# upload options remembered across sessions (AppSettings.flag keys)
+OPT_ALLOW_DUPLICATES = "import/allow_duplicates"
+OPT_GENERATE_IDS = "import/generate_external_ids"
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    LOADING = "loading"
+    CHECKED = "checked"
+    UPLOADING = "uploading"
+    PAUSED = "paused"
+    FINISHED = "finished"
+
+
+RUNNING = (State.UPLOADING, State.PAUSED)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the user may do now (buttons enabled), and why not for Upload."""
+    upload: bool
+    upload_tip: str
+    control: bool          # pause / stop upload
+    export: bool
+    export_failed: bool
+    retry: bool
+    retry_rejections: bool
+    options: bool          # the upload options and opening another file
+
+
+class ImportController(QObject):
+    stateChanged = Signal(object)          # State
+    actionsChanged = Signal(object)        # Actions (after any change of state or counts)
+    fileLoading = Signal(object)           # Path being read
+    loadProgress = Signal(int, int)        # rows read, rows in the file
+    fileLoaded = Signal(object)            # the Sheet now shown (mapping: model.mapping)
+    loadStopped = Signal(str)              # reading ended without a new file shown: what to say
+    loadEnded = Signal(bool)               # any read or check ended: True shown, False failed or stopped
+    checked = Signal(object, bool)         # rows checked with this Mapping; True: rebuild the header
+    resultsChanged = Signal()              # outcomes arrived (model.counts changed)
+    progressed = Signal(object)            # the engine's Progress, about ten times a second
+    uploadStarted = Signal(int)            # an upload's engine starts: rows in the job
+    statusChanged = Signal(str)            # the upload's status line ("Preparing...", "Finished in ...")
+    optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
+    problem = Signal(str, object)          # (title, exception or message): to show in a box
+    halted = Signal(str)                   # the engine paused itself: why, and what to change
+    busy = Signal(str)                     # the list is being uploaded elsewhere (who, since when): nothing sent
+    journalProblem = Signal(str)           # the journal cannot be written: nothing sent
+    finished = Signal(object)              # an upload ended: its JobSummary, or None (error / stopped early)
+
+    def __init__(self, session, settings, parent: QObject | None = None, *, ask_already_loaded=None) -> None:
+        """``ask_already_loaded(sentence)``: an awaitable answer, job_dialogs.SKIP / SEND_AGAIN / None
+        (cancel), when rows of the file were inserted into the campaign by an earlier upload;
+        without it they are skipped."""
+        super().__init__(parent)
+        self.session = session
+        self._ask_already_loaded = ask_already_loaded
+        self._settings = settings
+        self.model = ImportModel(self)
+        self.tasks = TaskSet()
+        self.runner = UploadRunner(self.model, self)
+        self.runner.resultsApplied.connect(self._results_applied)
+        self.runner.progressed.connect(self.progressed)
+        self.runner.halted.connect(self._halted)
+        self._state = State.IDLE
+        self._job = None               # the background read/check job
+        self.load_path: Path | None = None   # the file being read, or last read
+        self._running = False           # an upload is being prepared or runs
+        self._paused = False
+        self._engine = None             # the engine running now
+        self._engine_done = None        # the last finished engine: "Retry failed rows" uses it
+        self._upload_mapping = None     # the mapping the last upload's leads were built with
+        self._stop_requested = False    # Stop pressed while the upload was still preparing
+        self._validated_allow_dup = False
+        self.last_summary = None        # the last upload's JobSummary (None: none, or it failed)
+        self._options = {"allow_duplicates": settings.flag(OPT_ALLOW_DUPLICATES),
+                         "generate_external_ids": settings.flag(OPT_GENERATE_IDS)}
+        self._template = None           # the template the file was last mapped for
+        session.clientChanged.connect(self._client_changed)
+        session.choiceChanged.connect(self._choice_changed)
+
+    # state -----------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def uploading(self) -> bool:
+        return self._running
+
+    @property
+    def loading(self) -> bool:
+        return self._job is not None
+
+    @property
+    def progress(self):
+        """The engine's latest Progress during and after an upload (None before the first)."""
+        return self.runner.progress
+
+    def _settle(self) -> None:
+        if self._running:
+            state = State.PAUSED if self._paused else State.UPLOADING
+        elif self._job is not None:
+            state = State.LOADING
+        elif self._engine_done is not None:
+            state = State.FINISHED
+        elif self.model.sheet is not None:
+            state = State.CHECKED
+        else:
+            state = State.IDLE
+        if state is not self._state:
+            self._state = state
+            self.stateChanged.emit(state)
+        self.actionsChanged.emit(self.actions())
+
+    def _client_changed(self, _client) -> None:
+        self._settle()
+
+    def actions(self) -> Actions:
+        """From the state and O(1) running counts (this runs during uploads)."""
+        s, m, session = self._state, self.model, self.session
+        has_rows = m.sheet is not None and bool(m.prepared)
+        running = s in RUNNING
+        ready = session.connected and session.chosen and has_rows and s in (State.CHECKED, State.FINISHED)
+        if not session.connected:
+            tip = "Connect to a dialler first"
+        elif not session.chosen:
+            tip = "Choose a template, campaign and allocation first"
+        else:
+            tip = "Send every row that passed the checks"
+        retry = ready and s is State.FINISHED
+        return Actions(upload=ready and m.unsent_sendable > 0, upload_tip=tip, control=running,
+                       export=has_rows and not running, export_failed=has_rows and not running and m.has_outcomes,
+                       retry=retry and m.has_failed, retry_rejections=retry and (m.has_failed or m.has_rejections),
+                       options=not running)
+
+    # options ---------------------------------------------------------------------------
+    @property
+    def options(self) -> dict[str, bool]:
+        return dict(self._options)
+
+    def set_options(self, allow_duplicates: bool, generate_external_ids: bool) -> None:
+        """The upload options (remembered; a resumed job shows those it was journaled with)."""
+        new = {"allow_duplicates": bool(allow_duplicates), "generate_external_ids": bool(generate_external_ids)}
+        if new == self._options:
+            return
+        self._options = new
+        self._settings.set_flag(OPT_ALLOW_DUPLICATES, new["allow_duplicates"])
+        self._settings.set_flag(OPT_GENERATE_IDS, new["generate_external_ids"])
+        self.optionsChanged.emit(new["allow_duplicates"], new["generate_external_ids"])
+        if self._job is None:        # (a read or check running now re-checks when it ends)
+            self._recheck_if_options_changed()
+
+    # loading ---------------------------------------------------------------------------
+    def load(self, path: Path, sheet_name: str | None = None) -> None:
+        """Read and check ``path`` on a pool thread; the table fills when it is done."""
+        if self._running:
+            self.problem.emit("Upload running", "Stop the upload before opening another file.")
+            return
+        self.cancel_load()
+        from noojee_desktop.core.sheet import read_sheet, validate
+
+        template = self.session.ids[0]
+        store = self.session.store
+        allow = self._options["allow_duplicates"]
+
+        def work(progress, cancel):
+            sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
+            mapping = store.suggest(template, sheet.headers) if template is not None else _auto_map(sheet.headers)
+            prepared = validate(sheet, mapping, allow_duplicates=allow)
+            return sheet, mapping, prepare_rows(sheet, prepared, mapping), allow
+
+        self.load_path = Path(path)
+        self.fileLoading.emit(self.load_path)
+        self._job = run_in_background(work, on_success=self._loaded, on_failure=self._load_failed,
+                                      on_progress=self.loadProgress.emit, parent=self)
+        self._settle()
+
+    def cancel_load(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+            self.loadStopped.emit("Reading stopped.")
+            self.loadEnded.emit(False)
+            self._settle()
+
+    def _loaded(self, result) -> None:
+        self._job = None
+        sheet, mapping, view, allow = result
+        self._validated_allow_dup = allow
+        self.model.set_data(sheet, view, mapping)
+        self._engine_done = None
+        self._settings.add_recent_file(str(sheet.path))
+        self.fileLoaded.emit(sheet)
+        self.checked.emit(mapping, True)
+        self.resultsChanged.emit()
+        self._settle()
+        self.loadEnded.emit(True)
+        self._recheck_if_options_changed()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        from noojee_desktop.core.sheet import ReadCancelled
+
+        self._job = None
+        self._settle()
+        self.loadEnded.emit(False)
+        if isinstance(exc, ReadCancelled):
+            self.loadStopped.emit("Reading stopped.")
+            return
+        self.loadStopped.emit("The file could not be opened.")
+        self.problem.emit("Cannot open the file", exc)
+
+    # mapping ---------------------------------------------------------------------------
+    def _choice_changed(self, template, _campaign, _allocation) -> None:
+        old, self._template = self._template, template
+        if template != old and self.model.sheet is not None and not self._running:
+            headers = self.model.sheet.headers
+            self.remap(self.session.store.suggest(template, headers) if template is not None
+                       else _auto_map(headers))
+        self._settle()
+
+    def edit_mapping(self, header: str, field) -> None:
+        """The user chose ``field`` (None: ignore) for the column ``header``."""
+        from noojee_desktop.core.sheet import Mapping, is_phone_name
+
+        mapping = self.model.mapping
+        columns = dict(mapping.columns)
+        columns[header] = field
+        phones = set(mapping.phone_fields)
+        if field and is_phone_name(field):
+            phones.add(field)
+        self.remap(Mapping(columns, phones), rebuild_header=False)
+
+    def toggle_phone(self, field: str, on: bool) -> None:
+        from noojee_desktop.core.sheet import Mapping
+
+        mapping = self.model.mapping
+        phones = set(mapping.phone_fields)
+        (phones.add if on else phones.discard)(field)
+        self.remap(Mapping(dict(mapping.columns), phones))
+
+    def remap(self, mapping, rebuild_header: bool = True) -> None:
+        """Check the file again with a new mapping (off the GUI thread); saved per template."""
+        from noojee_desktop.core.sheet import validate
+
+        sheet = self.model.sheet
+        if sheet is None:
+            return
+        template = self.session.ids[0]
+        if template is not None:
+            try:
+                self.session.store.save_mapping(template, sheet.headers, mapping)
+            except OSError:
+                log.warning("could not save the column mapping", exc_info=True)
+        if self._job is not None:
+            self._job.cancel()
+        outcomes = list(self.model.outcomes)
+        allow = self._options["allow_duplicates"]
+
+        def work(progress, cancel):
+            return prepare_rows(sheet, validate(sheet, mapping, allow_duplicates=allow), mapping, outcomes)
+
+        def done(view):
+            self._job = None
+            self._validated_allow_dup = allow
+            self.model.set_prepared(view, mapping)
+            self.checked.emit(mapping, rebuild_header)
+            self.resultsChanged.emit()
+            self._settle()
+            self.loadEnded.emit(True)
+            self._recheck_if_options_changed()
+
+        self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
+        self._settle()
+
+    def _recheck_if_options_changed(self) -> None:
+        """Duplicate phones in the file are errors or warnings depending on "Allow duplicates":
+        check the file again (off the GUI thread) when the box no longer matches the last check."""
+        if (self.model.sheet is not None and self.model.mapping is not None and not self._running
+                and self._validated_allow_dup != self._options["allow_duplicates"]):
+            self.remap(self.model.mapping, rebuild_header=False)
+
+    # upload ----------------------------------------------------------------------------
+    @property
+    def can_retry(self) -> bool:
+        return not self._running and self._engine_done is not None
+
+    def retry(self, include_rejections: bool = False) -> None:
+        """Send the failed rows again (and the refused ones with ``include_rejections``)."""
+        if self.can_retry:
+            self.tasks.add(self.upload(retry=True, include_rejections=include_rejections))
+
+    def rejected_count(self) -> int:
+        return len(self.model.failed_rows(include_rejections=True)) - len(self.model.failed_rows())
+
+    @qasync.asyncSlot()
+    async def upload(self, retry: bool = False, resume_job_id: int | None = None,
+                     include_rejections: bool = False) -> None:
+        if self._running:
+            return
+        self._running = True
+        self._paused = False
+        self._stop_requested = False
+        self.statusChanged.emit("Preparing\u2026")
+        self._settle()
+        engine = None
+        summary = None
+        started = False
+        froze = False
+        model = self.model
+        lock = None
+        try:
+            lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            skip = {}
+            if lock is not None and not retry and resume_job_id is None:
+                skip = await self._already_loaded_choice()
+            if lock is None or skip is None or self._stop_requested:
+                self._stop_requested = True      # "Stopped before sending anything."
+                return
+            retry_rows = model.failed_rows(include_rejections) if retry else []
+            if retry and self._engine_done is not None and (
+                    model.mapping != self._upload_mapping or self._engine_done.job.settings() != self._options):
+                # leads rebuilt with the new mapping and options, journaled on a pool thread
+                done, options, journal = self._engine_done, dict(self._options), self.session.journal()
+                resume_job_id = await run_in_background(
+                    lambda _p, _c: retry_job(journal, done, model, retry_rows, options), parent=self)
+                retry = False
+            if self._stop_requested:
+                return
+            engine = self._engine_done if retry else make_engine(
+                self.session, model, self._options, resume_job_id, self.runner.engine_client(self.session), skip)
+            if retry:
+                model.reset_outcomes(retry_rows)
+            # (a resumed job: the engine reports the rows finished before)
+            self._upload_mapping = model.mapping
+            self._engine = engine
+            self.uploadStarted.emit(len(model.prepared))
+            self.statusChanged.emit("Starting\u2026")
+            started = True
+            # The objects alive now (the sheet, its rows, Qt wrappers) are not garbage: keep the
+            # cyclic GC from walking them during the upload (a full pass held the GIL ~40 ms).
+            froze = not gc.get_freeze_count()
+            if froze:
+                gc.freeze()
+            summary = await self.runner.run(engine, retry, include_rejections)
+        except JournalError as exc:     # the data folder cannot be written: nothing is sent
+            self.journalProblem.emit(str(exc))
+        except Exception as exc:
+            self.problem.emit("The upload stopped" if started else "Cannot start the upload", exc)
+        finally:
+            if lock is not None:
+                lock.release()
+            if froze:
+                gc.unfreeze()
+            if shiboken6.isValid(self):    # not when the window was torn down mid-upload
+                self._upload_ended(engine, summary)
+
+    def _hold_job(self, retry: bool, resume_job_id: int | None):
+        """The job's lock (core.jobs.JobLock) before anything is written or sent; None (and
+        ``busy`` emitted) when another window or process runs this list."""
+        from noojee_desktop.core import jobs
+
+        spec = (self._engine_done.job if retry and self._engine_done is not None
+                else job_spec(self.session, self.model, self._options, resume_job_id))
+        try:
+            return job_lock(self.session, spec).acquire()
+        except jobs.JobBusy as e:
+            self.busy.emit(str(e))
+            return None
+
+    async def _already_loaded_choice(self):
+        """Rows an earlier job inserted into this campaign: {} to send everything, their outcomes
+        to skip them, None when the user cancelled. Checked on a pool thread."""
+        from noojee_desktop.ui.job_dialogs import SKIP
+
+        found = await run_in_background(already_loaded(self.session, self.model), parent=self)
+        if not found:
+            return {}
+        answer = await self._ask_already_loaded(found.sentence()) if self._ask_already_loaded else SKIP
+        if answer is None:
+            return None
+        return found.outcomes if answer == SKIP else {}
+
+    def _upload_ended(self, engine, summary) -> None:
+        self.runner.finish(summary)
+        if self.model.filtering or self.model.sorted:
+            self.model.refilter()    # rows whose result changed may now (not) match the filter
+        self._running = False
+        self._paused = False
+        self._engine = None
+        if engine is not None:
+            self._engine_done = engine
+        self.last_summary = summary
+        if engine is None and summary is None and self._stop_requested:
+            self.statusChanged.emit("Stopped before sending anything.")
+        else:
+            self._finish_text(summary)
+        self.resultsChanged.emit()
+        self._settle()
+        self.finished.emit(summary)
+
+    def _finish_text(self, summary) -> None:
+        if summary is None:
+            self.statusChanged.emit("Stopped.")
+            return
+        elapsed = fmt_duration(summary.elapsed)
+        if summary.stopped == "cancelled":
+            text = f"Stopped after {elapsed}; unsent rows can be sent with Retry."
+        elif summary.stopped:
+            text = f"Stopped: {summary.message}"
+            self.problem.emit("The upload stopped", summary.message or "The dialler stopped answering.")
+        else:
+            text = f"Finished in {elapsed}: {summary.inserted:,} of {summary.total:,} inserted."
+        self.statusChanged.emit(text)
+
+    def _results_applied(self) -> None:
+        self.resultsChanged.emit()
+        if not self._running:        # (mid-upload no action changes: spare the GUI thread)
+            self.actionsChanged.emit(self.actions())
+
+    def set_paused(self, paused: bool) -> None:
+        if self._engine is None or paused == self._paused:
+            return
+        self._paused = paused
+        if paused:
+            self.runner.pause(self._engine)
+            self.statusChanged.emit("Paused")
+        else:
+            self.runner.resume(self._engine)
+        self._settle()
+
+    def _halted(self, reason: str) -> None:
+        """The engine paused itself on a refusal every row would get: Resume goes on, Stop stops."""
+        if self._engine is None:
+            return
+        self.set_paused(True)
+        self.statusChanged.emit(HALTED_TEXT)
+        self.halted.emit(reason)
+
+    def cancel_upload(self) -> None:
+        self._stop_requested = True
+        if self._engine is not None:
+            self.runner.cancel(self._engine)
+            self.statusChanged.emit("Stopping\u2026 (waiting for replies already on their way)")
+
+    async def shutdown(self) -> None:
+        self.cancel_load()
+        if self._engine is not None:
+            self.runner.cancel(self._engine)
+        await self.tasks.cancel_all()
+        await self.runner.close()
+
+
+def _auto_map(headers):
+    from noojee_desktop.core.sheet import auto_map
+
+    return auto_map(headers)

@@ -1,0 +1,143 @@
+"""The upload panel: Upload / Pause / Stop upload, the progress bar and status line, and the
+upload options (allow duplicate phones, safe external ids).
+
+It asks with signals (``uploadRequested``, ``pauseToggled(bool)``, ``stopRequested``,
+``optionsEdited(allow, safe)``) and shows the controller's state, actions and progress.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from noojee_desktop.ui.importer.controller import Actions, State
+from noojee_desktop.ui.importer.upload_run import HALTED_TEXT, fmt_duration
+from noojee_desktop.ui.widgets import name
+
+SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the row's content "
+                "(starting NJL-), the same every time. If a reply is lost, the row can then be sent "
+                "again safely: the dialler recognises it instead of inserting it twice.")
+SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
+                 "reply was lost cannot be retried automatically (it might be inserted twice).")
+
+
+def progress_text(p) -> str:
+    """The status line for an engine Progress."""
+    if p.halted:
+        return HALTED_TEXT
+    if p.paused:
+        return "Paused"
+    if p.waiting_for_server:
+        return "Waiting for the dialler to come back\u2026"
+    eta = fmt_duration(p.eta) if p.eta is not None else "\u2014"
+    return f"{p.rate:.1f} leads/s \u00b7 about {eta} left \u00b7 {p.concurrency}"
+
+
+class UploadPanel(QWidget):
+    uploadRequested = Signal()
+    pauseToggled = Signal(bool)
+    stopRequested = Signal()
+    optionsEdited = Signal(bool, bool)     # (allow duplicates, generate external ids)
+
+    def __init__(self, allow_duplicates: bool, generate_ids: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
+        self.upload_button = QPushButton("&Upload")
+        name(self.upload_button, "uploadButton")
+        self.upload_button.clicked.connect(self.uploadRequested)
+        self.pause_button = QPushButton("&Pause")
+        name(self.pause_button, "pauseButton")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self.pauseToggled)
+        self.cancel_button = QPushButton("Stop upload")
+        name(self.cancel_button, "cancelButton")
+        self.cancel_button.clicked.connect(self.stopRequested)
+        self.progress = QProgressBar()
+        name(self.progress, "progressBar")
+        self.progress.setFormat("%v of %m rows")
+        self.rate_label = QLabel("")
+        name(self.rate_label, "rateLabel")
+        self.rate_label.setMinimumWidth(200)
+        buttons.addWidget(self.upload_button)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.rate_label)
+        layout.addLayout(buttons)
+
+        options = QHBoxLayout()
+        self.allow_dup_check = QCheckBox("Allow duplicate phone numbers")
+        name(self.allow_dup_check, "allowDuplicatesCheck")
+        self.allow_dup_check.setToolTip(
+            "Send leads even when their phone number is already in the campaign or appears twice "
+            "in this file. Off: the dialler refuses them as duplicates.")
+        self.safe_ids_check = QCheckBox("Give rows without an external id a safe one "
+                                        "(lets a lost reply be retried without inserting twice)")
+        name(self.safe_ids_check, "generateExternalIdsCheck")
+        self.safe_ids_note = QLabel("recommended with duplicates allowed")
+        name(self.safe_ids_note, "safeIdsNote")
+        self.safe_ids_note.setStyleSheet("color: #8a5a00; font-style: italic;")
+        self.allow_dup_check.setChecked(allow_duplicates)
+        self.safe_ids_check.setChecked(generate_ids)
+        self.allow_dup_check.toggled.connect(self._edited)
+        self.safe_ids_check.toggled.connect(self._edited)
+        options.addWidget(self.allow_dup_check)
+        options.addSpacing(16)
+        options.addWidget(self.safe_ids_check)
+        options.addWidget(self.safe_ids_note)
+        options.addStretch(1)
+        layout.addLayout(options)
+        self._hint()
+
+    # asking -----------------------------------------------------------------------------
+    @Slot()
+    def _edited(self, *_args) -> None:
+        self._hint()
+        self.optionsEdited.emit(self.allow_dup_check.isChecked(), self.safe_ids_check.isChecked())
+
+    def _hint(self) -> None:
+        hint = self.allow_dup_check.isChecked() and not self.safe_ids_check.isChecked()
+        self.safe_ids_note.setVisible(hint)
+        self.safe_ids_check.setToolTip(SAFE_IDS_TIP + (SAFE_IDS_HINT if hint else ""))
+
+    # showing ----------------------------------------------------------------------------
+    def show_options(self, allow_duplicates: bool, generate_ids: bool) -> None:
+        """The options the controller has now (a resume sets the job's own)."""
+        for box, on in ((self.safe_ids_check, generate_ids), (self.allow_dup_check, allow_duplicates)):
+            box.blockSignals(True)
+            box.setChecked(on)
+            box.blockSignals(False)
+        self._hint()
+
+    def show_actions(self, a: Actions) -> None:
+        self.upload_button.setEnabled(a.upload)
+        self.upload_button.setToolTip(a.upload_tip)
+        self.pause_button.setEnabled(a.control)
+        self.cancel_button.setEnabled(a.control)
+        self.allow_dup_check.setEnabled(a.options)
+        self.safe_ids_check.setEnabled(a.options)
+
+    def show_state(self, state: State) -> None:
+        paused = state is State.PAUSED
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText("&Resume" if paused else "&Pause")
+
+    def show_started(self, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+
+    def show_progress(self, p) -> None:
+        # QProgressBar.setValue repaints synchronously whenever its text changes (every batch
+        # here); with updates off it only schedules a paint, which Qt merges with the table's
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setMaximum(max(1, p.total))
+        self.progress.setValue(min(p.done, p.total))
+        self.progress.setUpdatesEnabled(True)
+        self.rate_label.setText(progress_text(p))
+
+    def show_status(self, text: str) -> None:
+        self.rate_label.setText(text)

@@ -1,0 +1,131 @@
+"""The connection and the choices of one window, shared by the parts that need them.
+
+The main window owns one :class:`Session` and hands it to the parts (the import screen, its
+resume flow); none of them holds the window. It knows:
+
+- the connection: the server as typed, the API key (for ``new_client`` and the Connection dialog; never logged),
+  the one client of the GUI loop (``client``) and a factory for more (``new_client``: the
+  upload thread's own);
+- the current Template / Campaign / Allocation ids and names (``ids``, ``names``);
+- the per-template field store and the upload journal (opened on first use).
+
+Signals: ``clientChanged(client)`` after ``adopt``; ``choiceChanged(t, c, a)`` whenever the
+chosen ids change; ``selectRequested(t, c, a)`` asks whoever shows the dropdowns (the main
+window's chooser) to choose these ids (a resume restores the job's destination that way).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from noojee_desktop.core.sheet import DEFAULT_FIELDS, DEFAULT_PHONES, TemplateFieldStore
+
+log = logging.getLogger(__name__)
+
+Ids = tuple[int | None, int | None, int | None]
+
+
+class Session(QObject):
+    clientChanged = Signal(object)               # the new client of the GUI loop
+    choiceChanged = Signal(object, object, object)   # (template, campaign, allocation) ids; None = not chosen
+    selectRequested = Signal(int, int, int)      # please choose these ids in the dropdowns
+
+    def __init__(self, make_client: Callable[[str, str], object], parent: QObject | None = None,
+                 *, store: TemplateFieldStore | None = None) -> None:
+        super().__init__(parent)
+        self.make_client = make_client
+        self.client = None
+        self.server = ""              # as the user typed it (the journal also knows older jobs by it)
+        self._api_key = ""
+        self.ids: Ids = (None, None, None)
+        self.names: tuple[str, str, str] = ("", "", "")
+        self.store = store if store is not None else TemplateFieldStore()
+        self._journal = None
+
+    # connection ------------------------------------------------------------------------
+    def adopt(self, server: str, api_key: str, client):
+        """Use ``client`` (made by ``make_client(server, api_key)``) for this connection from now on;
+        emits ``clientChanged``. Returns the previous client, for the caller to close."""
+        old, self.client = self.client, client
+        self.server = server
+        self._api_key = api_key
+        self.clientChanged.emit(client)
+        return old
+
+    @property
+    def api_key(self) -> str:
+        """The key of the connection (the Connection dialog shows it masked; never logged)."""
+        return self._api_key
+
+    def new_client(self):
+        """Another client for the current connection (the upload thread's own; see ui/upload_thread)."""
+        return self.make_client(self.server, self._api_key)
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    @property
+    def journal_server(self) -> str:
+        """The server as journal jobs name it: the client's normalised API base (the headless
+        command uses the same, so a job interrupted in one is found by the other)."""
+        base = getattr(self.client, "base_url", None)
+        return str(base) if base else self.server
+
+    def server_ids(self) -> set[str]:
+        """This connection's server as a journal may have it: the API base, and (jobs journaled
+        by earlier versions) the address as typed."""
+        from noojee_desktop.core.journal import server_id
+
+        ids = set()
+        for s in (getattr(self.client, "base_url", None), self.server):
+            if s:
+                try:
+                    ids.add(server_id(str(s)))
+                except ValueError:
+                    pass
+        return ids
+
+    # choice ----------------------------------------------------------------------------
+    def set_choice(self, ids: Ids, names: tuple[str, str, str] = ("", "", "")) -> None:
+        """What the dropdowns show now (called by their owner); emits ``choiceChanged`` on a change."""
+        ids = tuple(ids)  # type: ignore[assignment]
+        changed = ids != self.ids
+        self.ids, self.names = ids, tuple(names)  # type: ignore[assignment]
+        if changed:
+            self.choiceChanged.emit(*ids)
+
+    @property
+    def chosen(self) -> bool:
+        return all(i is not None for i in self.ids)
+
+    def request_choice(self, template: int, campaign: int, allocation: int) -> None:
+        self.selectRequested.emit(template, campaign, allocation)
+
+    # template fields -------------------------------------------------------------------
+    def template_fields(self, template_id: int) -> tuple[list[str], set[str]]:
+        """The template's known fields and phone fields (the defaults for a template never seen)."""
+        tf = self.store.get(template_id)
+        if tf.fields:
+            return list(tf.fields), set(tf.phone_fields)
+        return list(DEFAULT_FIELDS), set(DEFAULT_PHONES)
+
+    def save_template_fields(self, template_id: int, fields: list[str], phones: set[str]) -> None:
+        self.store.remember(template_id, fields, phones)
+
+    # journal ---------------------------------------------------------------------------
+    def journal(self):
+        """The upload journal (opened on first use, closed by ``close``)."""
+        if self._journal is None:
+            from noojee_desktop.core.journal import Journal
+
+            self._journal = Journal()
+        return self._journal
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
