@@ -110,7 +110,7 @@ async def test_a_110_is_final_and_not_sent_again_even_by_retry_failed(sandbox_fa
         again = await engine.retry_failed(include_rejections=True)
     assert again.outcomes[1].code == 110 and again.outcomes[1].attempts == 1
     assert server.stats()["calls"] == calls, "a 110 row was sent again"
-    assert server.leads(11)[1]["disposition"] is None
+    assert {lead["external_id"]: lead["disposition"] for lead in server.leads(11)}["ACC-1"] is None
 
 
 async def test_a_lost_reply_of_an_update_is_sent_again(sandbox_factory, tmp_path):
