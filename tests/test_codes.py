@@ -1,4 +1,4 @@
-from noojee_desktop.core.codes import CODES, Category, Retry, lookup, categorise_http_failure
+from noojee_desktop.core.codes import CODES, Category, Retry, categorise_http_failure, lookup, never_resend
 
 
 def test_every_contract_code_has_a_policy():
@@ -7,10 +7,19 @@ def test_every_contract_code_has_a_policy():
 
 
 def test_only_server_trouble_and_busy_are_retried_automatically():
-    retried = {code for code, info in CODES.items() if info.retry is not Retry.NEVER}
+    retried = {code for code, info in CODES.items() if info.retry in (Retry.BACKOFF, Retry.SLOW_DOWN)}
     assert retried == {103, 109}
-    # 110 would overwrite a person's edit: never retried
-    assert CODES[110].retry is Retry.NEVER
+    # 110 would overwrite a person's edit: never retried, not even on request
+    assert CODES[110].retry is Retry.NEVER_RESEND
+    assert [code for code in CODES if never_resend(code)] == [110]
+    assert not never_resend(None) and not never_resend(113)
+
+
+def test_update_codes_say_what_to_do():
+    assert CODES[101].meaning.startswith("Not found (no lead with this external id)")
+    assert CODES[106].meaning.startswith("Unknown disposition")
+    assert CODES[110].meaning == "Someone was editing this lead: check it in Noojee."
+    assert Category.UPDATED.label == "Updated" and Category.UPDATED.colour != Category.INSERTED.colour
 
 
 def test_unknown_code_is_shown_as_received():

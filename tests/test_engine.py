@@ -58,7 +58,7 @@ def rows(n, *, ext=False, start=0):
 class FakeDialler:
     """Stores leads like the contract says; ``script[name]`` is a list of actions for that lead's
     successive calls: "ok" (normal), "drop" (store, then lose the reply), "lost" (lose the request),
-    109, 103, 110, "refused" (connection refused), "auth"."""
+    101, 109, 103, 110, "refused" (connection refused), "auth"."""
 
     def __init__(self, script=None, *, down_calls=0):
         self.script = {k: list(v) for k, v in (script or {}).items()}
@@ -113,7 +113,7 @@ class FakeDialler:
             raise AuthError("The dialler refused the API key.")
         if action == "lost":
             raise RequestTimeout("No answer in time.", may_have_landed=True, retryable=True)
-        if action in (109, 103, 110):
+        if action in (101, 109, 103, 110):
             return self._reply(action)
         if not lead.get("FirstPhone"):          # the template's only phone field
             return self._reply(102)
@@ -336,22 +336,27 @@ async def test_pause_sends_nothing_until_resumed_and_cancel_keeps_unsent_rows():
 
 
 async def test_retry_failed_resends_failures_but_not_rejections_unless_asked():
-    client = FakeDialler({"Lead 0": [103, 103, 103, 103], "Lead 1": [110]})
-    the_rows = rows(3)
+    # 101 is a rejection that may be sent again on request; 110 (someone was editing the lead) never is
+    client = FakeDialler({"Lead 0": [103, 103, 103, 103], "Lead 1": [101], "Lead 3": [110]})
+    the_rows = rows(4)
     the_rows[2].lead["FirstPhone"] = "0399999999"
     client.stored = [{"Name": "someone else", "FirstPhone": "0399999999"}]
     eng = engine(client, the_rows, journal=Journal())
     summary = await eng.run()
     assert [o.category for o in summary.outcomes] == [Category.SERVER_ERROR, Category.REJECTED,
-                                                      Category.DUPLICATE]
+                                                      Category.DUPLICATE, Category.REJECTED]
     again = await eng.retry_failed()
-    assert [o.category for o in again.outcomes] == [Category.INSERTED, Category.REJECTED, Category.DUPLICATE]
+    assert [o.category for o in again.outcomes] == [Category.INSERTED, Category.REJECTED, Category.DUPLICATE,
+                                                    Category.REJECTED]
     assert again.outcomes[0].attempts == 5
     assert client.count("Lead 1") == 0
+    calls = client.calls
     again = await eng.retry_failed(include_rejections=True)
     assert again.outcomes[1].category is Category.INSERTED
     assert again.outcomes[2].category is Category.DUPLICATE and again.outcomes[2].attempts == 2
     assert client.count("Lead 0") == 1 and client.count("Lead 1") == 1
+    assert (again.outcomes[3].code, again.outcomes[3].attempts) == (110, 1) and client.count("Lead 3") == 0
+    assert client.calls == calls + 2   # Lead 1 and Lead 2 only
 
 
 async def test_fixed_concurrency_is_respected_after_a_cautious_start():

@@ -346,3 +346,47 @@ def test_data_file_round_trip_and_unreadable_file(tmp_path):
     assert load_data(path) == default_data()
     with pytest.raises(DemoDataError, match="Cannot read"):
         load_data(tmp_path / "missing.json")
+
+
+def test_agent_editing_a_lead_answers_110_and_changes_nothing(sandbox):
+    assert code_of(insert(sandbox, {"FirstPhone": "0383218100", "City": "Perth", "njExternalLeadId": "ED-1"}))[1] == 0
+    assert sandbox.agent_editing("ED-1") == 1
+    busy = {"njExternalLeadId": "ED-1", "njDisposition": "Sale", "FirstPhone": "<No Change>", "City": "Hobart"}
+    assert code_of(update(sandbox, busy)) == (400, 110, "LEAD_NOT_UPDATED_DUE_TO_CONFLICT")
+    # the other rules still come first: an unknown disposition is 106, not 110
+    assert code_of(update(sandbox, {**busy, "njDisposition": "Maybe"}))[1] == 106
+    lead = sandbox.leads(11)[0]
+    assert lead["editing"] and lead["disposition"] is None and lead["lead"]["City"] == "Perth"
+    # the agent closes the lead: the same update goes through
+    sandbox.agent_editing("ED-1", editing=False)
+    assert code_of(update(sandbox, busy))[1] == 0
+    lead = httpx.get(f"{sandbox.url}/sandbox/leads", params={"campaignId": 11}).json()["leads"][0]
+    assert (lead["disposition"], lead["lead"]["City"], lead["editing"]) == ("Sale", "Hobart", False)
+
+
+def test_conflict_rate_is_seeded_and_only_hits_updates(sandbox_factory):
+    def run():
+        sb = sandbox_factory(conflict_rate=0.5, service_time=0.0, seed=3)
+        inserted = [code_of(insert(sb, {"FirstPhone": f"03832181{i:02d}", "njExternalLeadId": f"C-{i}"}))[1]
+                    for i in range(20)]
+        assert inserted == [0] * 20          # inserts never conflict
+        codes = [code_of(update(sb, {"njExternalLeadId": f"C-{i}", "njDisposition": "Sale",
+                                     "FirstPhone": "<no change>"}))[1] for i in range(20)]
+        dispositions = {lead["external_id"]: lead["disposition"] for lead in sb.leads(11)}
+        return codes, dispositions
+
+    codes, dispositions = run()
+    assert set(codes) == {0, 110}
+    assert all((dispositions[f"C-{i}"] == "Sale") == (code == 0) for i, code in enumerate(codes))
+    assert run()[0] == codes   # same seed, same conflicts
+
+
+def test_demo_data_dispositions_are_checked():
+    data = default_data()
+    data["templates"][0]["dispositions"] = ["Sale", "Sale"]
+    with pytest.raises(DemoDataError, match="distinct"):
+        check_data(data)
+    data["templates"][0]["dispositions"] = ["<NO CHANGE>"]
+    with pytest.raises(DemoDataError, match="No Change"):
+        check_data(data)
+    assert all(t["dispositions"] for t in check_data(default_data())["templates"])

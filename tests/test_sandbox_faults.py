@@ -305,3 +305,11 @@ def test_cli_subprocess_serves_and_stops_on_ctrl_c():
     proc.stderr.close()
     assert "Traceback" not in err
     assert "apiKey=***" in err and secret not in err
+
+
+def test_cli_takes_a_conflict_rate():
+    from noojee_desktop.commands.sandbox import build_parser
+
+    assert build_parser().parse_args(["--conflict-rate", "0.25"]).conflict_rate == 0.25
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--conflict-rate", "2"])

@@ -4,9 +4,12 @@
     noojee-desktop sandbox [--port N] ...                              the built-in sandbox dialler
     noojee-desktop upload FILE --server URL ...                        headless upload
     noojee-desktop watch INBOX --server URL ...                        upload what arrives in a folder
+    noojee-desktop update FILE --server URL ...                        headless update of loaded leads
+    noojee-desktop jobs [--json]                                       what this computer loaded
+    noojee-desktop withdraw JOB_ID --disposition NAME --yes            take back an upload
 
-Each sub-command is a module of this package (``upload``, ``watch``, ``templates``, ``sandbox``,
-``selftest``) and owns its own argument parser; this only dispatches, and keeps
+Each sub-command is a module of this package (``upload``, ``watch``, ``update``, ``jobs``,
+``withdraw``, ``templates``, ``sandbox``, ``selftest``) and owns its own argument parser; this only dispatches, and keeps
 imports lazy so the headless commands never load Qt.
 """
 
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         from noojee_desktop.commands.watch import main as watch_main
 
         return watch_main(argv[1:])
+    if argv and argv[0] in ("update", "jobs", "withdraw"):
+        import importlib
+
+        return importlib.import_module(f"noojee_desktop.commands.{argv[0]}").main(argv[1:])
     if argv and argv[0] == "templates":
         from noojee_desktop.commands.templates import main as templates_main
 

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fraction of calls whose lead is stored but whose connection is cut without a reply")
     p.add_argument("--slow-rate", type=_fraction, default=0.0, help="fraction of calls that take --slow-time")
     p.add_argument("--slow-time", type=_seconds, default=d.slow_time, help=f"seconds of a slow call (default {d.slow_time:g})")
+    p.add_argument("--conflict-rate", type=_fraction, default=0.0,
+                   help="fraction of valid updates answered 110, as if an agent were editing the lead")
     p.add_argument("--down-after", type=_seconds, default=None,
                    help="become unreachable this many seconds after start (with --down-for)")
     p.add_argument("--down-for", type=_seconds, default=0.0, help="seconds to stay unreachable (with --down-after)")
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     config = SandboxConfig(
         host=args.host, port=args.port, api_key=args.api_key, slots=args.slots,
         service_time=args.service_time, queue_timeout=args.queue_timeout, fail_rate=args.fail_rate,
-        drop_rate=args.drop_rate, slow_rate=args.slow_rate, slow_time=args.slow_time,
+        drop_rate=args.drop_rate, conflict_rate=args.conflict_rate, slow_rate=args.slow_rate,
+        slow_time=args.slow_time,
         down_after=args.down_after, down_for=args.down_for, introspection=args.introspection,
         seed=args.seed, data=data,
     )

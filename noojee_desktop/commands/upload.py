@@ -2,7 +2,7 @@
 
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
-        [--generate-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
+        [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
         [--dry-run] [--resume | --new-upload] [--send-again] [--insecure-http] [--ca-bundle FILE]
         [--outage-tolerance SECONDS]
 
@@ -10,6 +10,9 @@ The API key is read from the environment variable ``NOOJEE_API_KEY``, else from 
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
 (lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
 "dialler.example.com")``. Never from the command line (it would show in process lists).
+
+Rows without an external id get a stable generated one (``NJL-``...) unless ``--no-external-ids``:
+it makes every retry safe, and it is what lets ``update`` and ``withdraw`` reach the leads later.
 
 Rows an earlier upload on this computer already inserted into the same campaign (same lead,
 whatever row or file it is in now) are not sent again: they end "Already loaded". ``--send-again``
@@ -94,8 +97,13 @@ def add_job_options(p: argparse.ArgumentParser, *, server_required: bool = False
                    help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
     p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
+    p.add_argument("--no-external-ids", action="store_true",
+                   help="do not give rows without an external id one of their own. By default they get a "
+                   "stable one (NJL- and 16 characters, the same for the same row of the same file), so that "
+                   "a lost reply can be retried without inserting twice, and the leads can later be "
+                   "updated or withdrawn (the dialler finds a lead only by its external id)")
     p.add_argument("--generate-external-ids", action="store_true",
-                   help="give rows without an external id a stable one, so every retry is safe")
+                   help="give rows without an external id a stable one (the default; kept for old scripts)")
     p.add_argument("--concurrency", default="auto", metavar="N|auto",
                    help="calls at once: auto (finds what the dialler takes) or a number")
     p.add_argument("--timeout", type=float, default=90.0, metavar="SECONDS",
@@ -119,6 +127,9 @@ def check_job_options(args) -> int | str:
     concurrency = _concurrency(args.concurrency)
     if args.timeout <= 0 or args.outage_tolerance < 0:
         raise UsageError("--timeout must be positive and --outage-tolerance zero or more.")
+    if args.no_external_ids and args.generate_external_ids:
+        raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
+    args.generate_external_ids = not args.no_external_ids
     return concurrency
 
 
@@ -135,13 +146,17 @@ def _concurrency(value: str) -> int | str:
 
 
 def _read_and_validate(args):
-    from noojee_desktop.core.sheet import (
-        SpreadsheetError,
-        TemplateFieldStore,
-        auto_map,
-        read_sheet,
-        validate,
-    )
+    from noojee_desktop.core.sheet import validate
+
+    sheet, mapping = _read_and_map(args)
+    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
+    return sheet, rows, mapping
+
+
+def _read_and_map(args):
+    """The file as read, and its columns mapped (saved mapping, --map, --phone-fields); shared by
+    ``upload`` and ``update``."""
+    from noojee_desktop.core.sheet import SpreadsheetError, TemplateFieldStore, auto_map, read_sheet
 
     try:
         sheet = read_sheet(args.file, args.sheet)
@@ -183,8 +198,7 @@ def _read_and_validate(args):
     if problems:
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
                          + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
-    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
-    return sheet, rows, mapping
+    return sheet, mapping
 
 
 def _print_validation(rows) -> None:
@@ -340,6 +354,17 @@ def _write_results(args, sheet, outcomes) -> Path | None:
     return written
 
 
+def _remember_results(job_id: int, path: Path) -> None:
+    """The job history shows where each job's results file is; failing to note it loses nothing."""
+    from noojee_desktop.core.journal import Journal
+
+    try:
+        with Journal() as journal:
+            journal.update_settings(job_id, results_path=str(Path(path).resolve()))
+    except Exception as e:  # noqa: BLE001 - the upload itself is done and its results written
+        _err(f"(The job history could not note the results file: {e})")
+
+
 def _open_journal():
     from noojee_desktop.core.journal import Journal, JournalError
 
@@ -349,17 +374,22 @@ def _open_journal():
         raise BusyError(str(e)) from None
 
 
-def _job_spec(args, journal, server: str, sheet, rows, template, campaign, allocation):
+def _job_spec(args, journal, server: str, sheet, rows, template, campaign, allocation, mode: str = "insert",
+              extra: dict | None = None):
     """The job this run is: a resume of the interrupted one, or a new one without the rows an
-    earlier job already inserted (core.jobs decides; this only talks)."""
+    earlier job already inserted (core.jobs decides; this only talks). ``mode`` insert, update or
+    withdraw: only a job of the same mode is resumed, and only inserts skip already-loaded rows
+    (an update's rows are all in the dialler already: that is the point)."""
     from noojee_desktop.core import jobs
 
     options = {"allow_duplicates": args.allow_duplicates, "generate_external_ids": args.generate_external_ids}
     earlier = jobs.find_resumable(journal, sheet.fingerprint, [server, args.server], template[0], campaign[0],
-                                  allocation[0])
+                                  allocation[0], mode)
     if args.resume and earlier is not None:
         _err(f"Resuming: {earlier.describe()}.")
-        return jobs.resume_spec(earlier, server, sheet.path, sheet.fingerprint)
+        spec = jobs.resume_spec(earlier, server, sheet.path, sheet.fingerprint)
+        spec.mode = mode
+        return spec
     if args.resume:
         _err("No interrupted upload of this file to this allocation was found: starting a new one.")
     elif earlier is not None and not args.new_upload:
@@ -372,13 +402,15 @@ def _job_spec(args, journal, server: str, sheet, rows, template, campaign, alloc
     if earlier is not None and args.new_upload:
         journal.abandon(earlier.id)      # not offered again; what it inserted still counts below
     skip = {}
-    if not args.send_again:
+    if mode == "insert" and not getattr(args, "send_again", False):
         already = jobs.check_already_loaded(journal, server, campaign, rows)
         if already:
             _err(f"{already.sentence()} They are not sent again (Already loaded); use --send-again to send "
                  "them anyway.")
             skip = already.outcomes
-    return jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
+    spec = jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
+    spec.mode, spec.extra = mode, extra
+    return spec
 
 
 def invalid_outcomes(rows) -> list:
@@ -399,16 +431,20 @@ def exit_code(summary) -> int:
     return EXIT_OK if jobs.all_done(summary) else EXIT_SOME_FAILED
 
 
-async def _upload(args, sheet, rows, concurrency, mapping=None) -> int:
-    summary, _results = await run_upload(args, sheet, rows, concurrency, mapping)
+async def _upload(args, sheet, rows, concurrency, mapping=None, *, mode: str = "insert",
+                  extra: dict | None = None, on_summary=None) -> int:
+    summary, _results = await run_upload(args, sheet, rows, concurrency, mapping, mode=mode, extra=extra,
+                                         on_summary=on_summary)
     return exit_code(summary)
 
 
-async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=None):
+async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=None, mode: str = "insert",
+                     extra: dict | None = None, on_summary=None):
     """Resolve the names, take the job's lock, run the engine with the journal, print the summary,
-    write the results: (JobSummary, results path or None). ``on_engine(engine)``, when given, is
-    called once the engine exists and takes over stopping it (the caller's own signal handling);
-    otherwise Ctrl+C / SIGTERM cancel it here."""
+    write the results: (JobSummary, results path or None). ``mode``: insert, update or withdraw
+    (see JobSpec). ``on_engine(engine)``, when given, is called once the engine exists and takes
+    over stopping it (the caller's own signal handling); otherwise Ctrl+C / SIGTERM cancel it here.
+    ``on_summary(summary)`` is called once it is done."""
     from noojee_desktop.core import jobs
     from noojee_desktop.core.api import ApiError, NoojeeClient, Timeouts
     from noojee_desktop.core.engine import RetryPolicy, UploadEngine
@@ -433,7 +469,8 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
             except (jobs.JobBusy, JournalError) as e:
                 raise BusyError(str(e)) from None
             try:
-                spec = _job_spec(args, journal, client.base_url, sheet, rows, template, campaign, allocation)
+                spec = _job_spec(args, journal, client.base_url, sheet, rows, template, campaign, allocation,
+                                 mode, extra)
                 if mapping is not None:     # names for a halt message (102 names the phone fields)
                     spec.name_mapping(mapping)
                 engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
@@ -453,6 +490,10 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
     if summary.stopped == "halted" and on_engine is None:
         _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
     results = _write_results(args, sheet, summary.outcomes)
+    if results is not None and summary.job_id is not None:
+        _remember_results(summary.job_id, results)
+    if on_summary is not None:
+        on_summary(summary)
     return summary, results
 
 

@@ -20,6 +20,7 @@ class Category(str, enum.Enum):
     PENDING = "pending"            # not sent yet
     INVALID = "invalid"            # our own validation stopped it; fix and send
     INSERTED = "inserted"          # success
+    UPDATED = "updated"            # success of an update (updateLeadFast)
     ALREADY_LOADED = "already_loaded"  # an earlier upload inserted this lead into this campaign; not sent
     DUPLICATE = "duplicate"        # business rejection: phone already in the campaign
     DNC = "dnc"                    # business rejection: Do Not Call list
@@ -58,6 +59,7 @@ _STYLE: dict[Category, tuple[str, str, str]] = {
     Category.PENDING: ("Not sent", "\u2022", "#ffffff"),          # bullet
     Category.INVALID: ("Fix before sending", "\u270e", "#f4cccc"),  # pencil
     Category.INSERTED: ("Inserted", "\u2714", "#cdeccf"),         # heavy check
+    Category.UPDATED: ("Updated", "\u2714", "#c8ebe3"),           # heavy check; a bluer green
     Category.ALREADY_LOADED: ("Already loaded", "\u2713", "#e4f1d8"),  # light check (in before)
     Category.DUPLICATE: ("Duplicate", "\u2750", "#ffe8b3"),       # shadowed square (a copy)
     Category.DNC: ("Do Not Call", "\u2612", "#e3d4f0"),           # ballot box with x
@@ -92,6 +94,7 @@ class Retry(str, enum.Enum):
     NEVER = "never"          # final as it is
     BACKOFF = "backoff"      # server error: retry a few times with backoff, then final
     SLOW_DOWN = "slow_down"  # 109: not applied; slow down and retry later
+    NEVER_RESEND = "never_resend"  # final, and never sent again, not even by "Retry failed rows"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ CODES: dict[int, CodeInfo] = {
     for info in (
         _c(0, "OK", 200, Category.INSERTED, Retry.NEVER, "The dialler accepted the lead."),
         _c(101, "COULDNT_FIND_THE_LEAD", 400, Category.REJECTED, Retry.NEVER,
-           "No lead has this external id, so there was nothing to update."),
+           "Not found (no lead with this external id)."),
         _c(102, "NO_PHONE_FIELDS", 400, Category.DATA_ERROR, Retry.NEVER,
            "The lead has no phone field: map a column to one of the template's phone fields."),
         _c(103, "EXCEPTION", 500, Category.SERVER_ERROR, Retry.BACKOFF,
@@ -126,15 +129,16 @@ CODES: dict[int, CodeInfo] = {
         _c(105, "DUPLICATE", 400, Category.DUPLICATE, Retry.NEVER,
            "A lead with this phone number is already in the campaign."),
         _c(106, "INVALID_DISPOSTION", 400, Category.DATA_ERROR, Retry.NEVER,
-           "The disposition is not one of this template's dispositions."),
+           "Unknown disposition: it is not one of this template's dispositions."),
         _c(107, "DISPOSTION_ISNT_SET_AND_NOCHANGE_SPECIFIED", 400, Category.DATA_ERROR, Retry.NEVER,
-           "'<No Change>' was given as disposition, but the lead has none yet."),
+           "'<No Change>' was given as disposition, but the lead has none yet: give it one."),
         _c(108, "IMPORT_BUT_NOCHANGE_SPECIFIED", 400, Category.DATA_ERROR, Retry.NEVER,
            "'<No Change>' cannot be used when inserting a new lead."),
         _c(109, "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS", 400, Category.RETRYABLE, Retry.SLOW_DOWN,
            "The dialler was too busy and did not apply the lead; it can be sent again."),
-        _c(110, "LEAD_NOT_UPDATED_DUE_TO_CONFLICT", 400, Category.REJECTED, Retry.NEVER,
-           "Someone was editing this lead at the same time; it was not changed."),
+        # never resent: sending it again would overwrite what the person is doing
+        _c(110, "LEAD_NOT_UPDATED_DUE_TO_CONFLICT", 400, Category.REJECTED, Retry.NEVER_RESEND,
+           "Someone was editing this lead: check it in Noojee."),
         _c(111, "INVALID_TIMEZONE_SPECIFIED", 400, Category.DATA_ERROR, Retry.NEVER,
            "The Contact Hours name is not known to the dialler."),
         _c(112, "DUPLICATE_EXTERNAL_ID", 400, Category.DUPLICATE, Retry.NEVER,
@@ -166,6 +170,16 @@ def lookup(code: int | None, message: str = "", http_status: int | None = None) 
         + (f" ('{message}')" if message else "")
         + ", which this app does not know; shown as received.",
     )
+
+
+#: Update codes whose result is shown in the app's words rather than the server's spelling.
+UPDATE_CODES = frozenset({101, 106, 107, 110})
+
+
+def never_resend(code: int | None) -> bool:
+    """Whether a row that got this code must never be sent again by the app (110: a person was
+    editing the lead; a resend would overwrite their work)."""
+    return code is not None and code in CODES and CODES[code].retry is Retry.NEVER_RESEND
 
 
 def categorise_http_failure(http_status: int) -> CodeInfo:

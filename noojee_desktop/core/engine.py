@@ -33,6 +33,10 @@ Qt-free asyncio, on one event loop: the desktop app runs it on its upload thread
   (``JobSummary.stopped == "halted"``). Either way the rows not sent, and the rows that got the
   refusal (nothing was applied), stay pending in the journal: a resume sends them, with leads
   built from the mapping given then.
+* Mode (``JobSpec.mode``): ``insert`` sends ``insertLeadFast``; ``update`` and ``withdraw`` send
+  ``updateLeadFast`` (every row has an external id). A lost reply of an update is simply sent again
+  (updating a lead to the same values twice is harmless); 110 (someone was editing the lead) is
+  final and never sent again, not even by ``retry_failed``.
 """
 
 from __future__ import annotations
@@ -58,7 +62,14 @@ from noojee_desktop.core.api import (
     NotNoojeeReply,
     TlsError,
 )
-from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, Retry
+from noojee_desktop.core.codes import (
+    FAILED_CATEGORIES,
+    REJECTION_CATEGORIES,
+    UPDATE_CODES,
+    Category,
+    Retry,
+    never_resend,
+)
 from noojee_desktop.core.outcome import RowOutcome
 from noojee_desktop.core.ratecontrol import AsyncGate, RateController, RateSettings, RecentRate
 from noojee_desktop.core.secrets import mask
@@ -70,6 +81,10 @@ NOTE_CONFIRMED = "confirmed on retry: the first try had landed (112 on the retry
 NOTE_PROBABLY = "probably inserted by the earlier attempt (105 on the retry after a lost reply)"
 MSG_UNREACHABLE = "server unreachable"
 
+MODE_INSERT = "insert"
+MODE_UPDATE = "update"       # change leads already in the dialler, found by external id
+MODE_WITHDRAW = "withdraw"   # an update of every lead an earlier job inserted: a disposition, nothing else
+MODES = (MODE_INSERT, MODE_UPDATE, MODE_WITHDRAW)
 #: calls in flight at most at the start of a run, until a reply shows rows are not refused outright
 CAUTIOUS_START = 2
 #: replies with the same job-wide refusal (and none showing otherwise) that halt the job
@@ -78,6 +93,7 @@ HALT_AFTER = 3
 _IDS_CODES = (115, 116, 117)
 _HALT_CODES = frozenset({102, 111, *_IDS_CODES})
 CONTACT_HOURS = "njContactHours"
+DISPOSITION = "njDisposition"
 
 
 def generated_external_id(fingerprint: str, lead: dict[str, str]) -> str:
@@ -118,6 +134,8 @@ class JobSpec:
     allow_duplicates: bool = False
     generate_external_ids: bool = False
     resume_job_id: int | None = None   # continue this journaled job instead of starting one
+    mode: str = MODE_INSERT            # MODE_INSERT, MODE_UPDATE or MODE_WITHDRAW
+    extra: dict[str, Any] | None = None  # journaled with the settings (e.g. withdraw: the job withdrawn)
     skip: dict[int, RowOutcome] = field(default_factory=dict)  # row index -> outcome instead of sending
     #                                  (rows an earlier job already inserted: core.jobs.check_already_loaded)
     #: the fields the mapping sends as phone numbers, and the column each field comes from:
@@ -125,8 +143,17 @@ class JobSpec:
     phone_fields: tuple[str, ...] = ()
     columns: dict[str, str] = field(default_factory=dict)   # field -> column
 
+    @property
+    def is_update(self) -> bool:
+        return self.mode in (MODE_UPDATE, MODE_WITHDRAW)
+
     def settings(self) -> dict[str, Any]:
-        return {"allow_duplicates": self.allow_duplicates, "generate_external_ids": self.generate_external_ids}
+        out: dict[str, Any] = {"allow_duplicates": self.allow_duplicates,
+                               "generate_external_ids": self.generate_external_ids}
+        if self.mode != MODE_INSERT:   # no mode in the journal: an insert, as every job before modes
+            out["mode"] = self.mode
+        out.update(self.extra or {})
+        return out
 
     def name_mapping(self, mapping: Any) -> None:
         """Take the names a halt message needs from a ``sheet.Mapping`` (columns, phone fields)."""
@@ -181,6 +208,11 @@ class JobSummary:
     @property
     def all_inserted(self) -> bool:
         return self.inserted == self.total
+
+    @property
+    def all_succeeded(self) -> bool:
+        """Every row inserted (an upload) or updated (an update or withdraw job)."""
+        return self.inserted + self.counts.get(Category.UPDATED, 0) == self.total
 
 
 @dataclass(eq=False)
@@ -252,6 +284,7 @@ class UploadEngine:
         self._ids_ok = False                   # a reply got past the template/campaign/allocation check
         self._phones_ok = False                # a reply got past the phone-field check
         self._hours_ok: set[str] = set()       # Contact Hours names the dialler took
+        self._dispositions_ok: set[str] = set()  # updates: dispositions the dialler took
         self._rng = random.Random()
         self._ran = False
 
@@ -344,6 +377,9 @@ class UploadEngine:
         todo: list[_Row] = []
         if self.journal is not None and self.job.resume_job_id is not None:
             self.job_id = self.job.resume_job_id
+            journaled = self.journal.job(self.job_id)
+            if journaled is not None:   # a resumed job is sent as what it was: insert, update or withdraw
+                self.job.mode = str(journaled.settings.get("mode") or MODE_INSERT)
             records = self.journal.rows(self.job_id)
             if len(records) != self.total:
                 raise ValueError("The journal's job does not match these rows (different number of rows).")
@@ -354,8 +390,9 @@ class UploadEngine:
                 if rec.state != jr.DONE and not r.maybe_landed:
                     # never applied: send it as the mapping given now builds it (a resume after a
                     # halt on 102 or 111 is a resume after the mapping was fixed)
-                    _i, _n, lead, ext, outcome = journal_entry(self._source_rows[rec.row_index],
-                                                               self.job.fingerprint, self.job.generate_external_ids)
+                    _i, _n, lead, ext, outcome = journal_entry(
+                        self._source_rows[rec.row_index], self.job.fingerprint,
+                        self.job.generate_external_ids and not self.job.is_update)
                     if outcome is not None:
                         self._emit(rec.row_index, outcome, journal_final=True)
                         continue
@@ -376,7 +413,8 @@ class UploadEngine:
 
         entries = []
         for prepared in self._source_rows:
-            entry = journal_entry(prepared, self.job.fingerprint, self.job.generate_external_ids)
+            entry = journal_entry(prepared, self.job.fingerprint,
+                                  self.job.generate_external_ids and not self.job.is_update)
             if prepared.index in self.job.skip and entry[4] is None:
                 entry = (entry[0], entry[1], None, None, self.job.skip[prepared.index])
             entries.append(entry)
@@ -413,7 +451,7 @@ class UploadEngine:
             wanted |= REJECTION_CATEGORIES
         todo = []
         for index, outcome in enumerate(self.outcomes):
-            if outcome is None or outcome.category not in wanted:
+            if outcome is None or outcome.category not in wanted or never_resend(outcome.code):
                 continue
             row = self._rows.get(index)
             if row is None:
@@ -542,6 +580,9 @@ class UploadEngine:
         gate = self._gate
         job = self.job
         sent_at: datetime | None = None
+        if job.is_update and not row.has_external_id:
+            self._final(row, Category.INVALID, None, "An update needs the lead's external id (njExternalLeadId).")
+            return
         while True:
             if self._stop_reason is not None:
                 self._unsent(row, sent_at)
@@ -569,8 +610,7 @@ class UploadEngine:
                     continue
             t0 = time.monotonic()
             try:
-                reply = await self.client.insert_lead(job.template[0], job.campaign[0], job.allocation[0],
-                                                      row.lead, allow_duplicates=job.allow_duplicates)
+                reply = await self._call(row)
             except _FATAL as e:
                 gate.abandon()
                 row.attempts -= 1          # refused before anything was applied
@@ -631,7 +671,10 @@ class UploadEngine:
                 await self._sleep(self._backoff(row.errors))
                 continue
             gate.success(latency)
-            if row.maybe_landed and reply.code == 112 and row.has_external_id:
+            if job.is_update:
+                self._final_update(row, info, reply, sent_at)
+                self._watch(row, reply.code)
+            elif row.maybe_landed and reply.code == 112 and row.has_external_id:
                 self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_CONFIRMED, sent_at)
             elif row.maybe_landed and reply.code == 105 and not row.has_external_id:
                 self._final(row, Category.INSERTED, reply.code, reply.message, NOTE_PROBABLY, sent_at)
@@ -641,6 +684,22 @@ class UploadEngine:
                 self._watch(row, reply.code)
             return
 
+    async def _call(self, row: _Row) -> Any:
+        """The one call per attempt: an insert, or in update mode an update of the lead by its external id."""
+        job = self.job
+        ids = (job.template[0], job.campaign[0], job.allocation[0])
+        if job.is_update:
+            return await self.client.update_lead(*ids, row.lead)
+        return await self.client.insert_lead(*ids, row.lead, allow_duplicates=job.allow_duplicates)
+
+    def _final_update(self, row: _Row, info: Any, reply: Any, sent_at: datetime | None) -> None:
+        """An update's answer: 0 is UPDATED; 101/106/107/110 in the app's words (the code stays)."""
+        category = Category.UPDATED if reply.code == 0 else info.category
+        message = info.meaning if reply.code in UPDATE_CODES else reply.message
+        note = "" if row.attempts <= 1 else f"sent {row.attempts} times"
+        if row.maybe_landed and reply.code == 0:
+            note = f"sent {row.attempts} times (an earlier reply was lost; sending the same update again is harmless)"
+        self._final(row, category, reply.code, message, note, sent_at)
     # -- refusals that will repeat on every row ------------------------------------------------------
     def _watch(self, row: _Row, code: int | None) -> None:
         """After a row's final reply: does it show a refusal that every row will get?"""
@@ -653,6 +712,9 @@ class UploadEngine:
             self._phones_ok = True
             if code != 111 and hours:
                 self._hours_ok.add(hours)
+        disposition = str(row.lead.get(DISPOSITION) or "").strip() if self.job.is_update else ""
+        if disposition and code not in (101, 106, 107, *_IDS_CODES):
+            self._dispositions_ok.add(disposition)
         sig: tuple | None = None
         if code in _IDS_CODES and not self._ids_ok:
             sig = ("ids", code)
@@ -660,6 +722,8 @@ class UploadEngine:
             sig = ("phone",)
         elif code == 111 and hours and hours not in self._hours_ok:
             sig = ("hours", hours)
+        elif code == 106 and disposition and disposition not in self._dispositions_ok:
+            sig = ("disposition", disposition)   # e.g. --disposition misspelt: every row would get 106
         if sig is None or sig in self._accepted:
             self._open_up()
             return
@@ -695,6 +759,10 @@ class UploadEngine:
             sent = sorted({f for r, _ in self._suspects[sig] for f in r.lead if not f.startswith("nj")})
             return (first + f"none of the fields sent ({', '.join(named(f) for f in sent)}) is one of this "
                     "template's phone fields." + fix)
+        if sig[0] == "disposition":
+            return (f"The dialler does not know the disposition '{sig[1]}' (code 106 on the first "
+                    f"{len(self._suspects[sig])} rows): check its spelling; dispositions belong to the template "
+                    "(your Noojee administrator knows their names).")
         if sig[0] == "hours":
             return (f"The dialler does not know the Contact Hours '{sig[1]}' (code 111). Use the name of a "
                     "Contact Hours set that exists on the dialler, or leave it empty for the template's default.")

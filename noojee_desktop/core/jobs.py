@@ -74,24 +74,29 @@ def resume_spec(record: JobRecord, server: str, file_path: str | Path, fingerpri
                    resume_job_id=record.id, **journaled_options(record.settings))
 
 
+def job_mode(record: JobRecord) -> str:
+    """insert, update or withdraw (jobs from before modes: insert)."""
+    return str((record.settings or {}).get("mode") or "insert")
+
+
 def find_resumable(journal: Journal, fingerprint: str, servers: Iterable[str], template_id: int,
-                   campaign_id: int, allocation_id: int) -> JobRecord | None:
+                   campaign_id: int, allocation_id: int, mode: str = "insert") -> JobRecord | None:
     """The newest unfinished job of this very file to this template/campaign/allocation on any of
-    ``servers`` (the same server as the app and the command may have spelt it)."""
+    ``servers`` (the same server as the app and the command may have spelt it), sent in ``mode``."""
     found = []
     for server in sorted({s for s in servers if s}):
         try:
             job = journal.find_resumable(fingerprint, server, template_id, campaign_id, allocation_id)
         except ValueError:     # not an address
             continue
-        if job is not None:
+        if job is not None and job_mode(job) == mode:
             found.append(job)
     return max(found, key=lambda j: j.id) if found else None
 
 
 def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> list[JobRecord]:
-    """Uploads to offer for resuming, newest first. Left out: jobs another process (or window) is
-    running now, and jobs to a sandbox other than the current server (that practice dialler and
+    """Uploads to offer for resuming, newest first. Left out: updates and withdrawals (the app
+    cannot resume them yet), jobs another process (or window) is running now, and jobs to a sandbox other than the current server (that practice dialler and
     its leads are gone)."""
     current = set()
     for s in current_servers:
@@ -101,6 +106,8 @@ def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> l
             pass
     out = []
     for job in journal.list_interrupted():
+        if job_mode(job) != "insert":
+            continue   # updates and withdrawals are resumed with their command (`update`/`withdraw --resume`)
         host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
         if host in _LOOPBACK and job.server not in current:
             continue
@@ -136,9 +143,11 @@ def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, fil
 
 
 def all_done(summary: Any) -> bool:
-    """Every row went in, now or by an earlier upload (exit status 0 of the command)."""
+    """Every row went in, now or by an earlier upload, or (update, withdraw) every lead was updated
+    (exit status 0 of the commands)."""
     counts = summary.counts
-    return counts.get(Category.INSERTED, 0) + counts.get(Category.ALREADY_LOADED, 0) == summary.total
+    return sum(counts.get(c, 0) for c in (Category.INSERTED, Category.ALREADY_LOADED, Category.UPDATED)) \
+        == summary.total
 
 
 # -- one owner at a time -------------------------------------------------------------------------

@@ -430,6 +430,29 @@ class Journal:
                                  json.loads(lead) if lead is not None else None))
         return out
 
+    # -- history --------------------------------------------------------------------------------
+    def list_jobs(self, limit: int | None = None) -> list[JobRecord]:
+        """Every job, newest first (``limit``: only that many)."""
+        sql = "SELECT * FROM jobs ORDER BY id DESC" + (" LIMIT ?" if limit is not None else "")
+        return [self._job(r) for r in self._x(sql, (int(limit),) if limit is not None else ()).fetchall()]
+
+    def result_counts(self, job_id: int) -> dict[Category, int]:
+        """Rows of the job per result category; rows without a result yet count as PENDING."""
+        out: dict[Category, int] = {}
+        for cat, n in self._x("SELECT category, COUNT(*) FROM rows WHERE job_id=? GROUP BY category", (job_id,)):
+            c = Category(cat) if cat is not None else Category.PENDING
+            out[c] = out.get(c, 0) + n
+        return out
+
+    def update_settings(self, job_id: int, **values: Any) -> None:
+        """Add to a job's settings (e.g. ``results_path`` once the results file is written)."""
+        with self._transaction():
+            row = self._db.execute("SELECT settings FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None:
+                return
+            settings = json.loads(row[0] or "{}")
+            settings.update(values)
+            self._db.execute("UPDATE jobs SET settings=? WHERE id=?", (json.dumps(settings, sort_keys=True), job_id))
     # -- already loaded -------------------------------------------------------------------------
     def already_inserted(self, server: str, campaign_id: int, hashes: dict[int, str],
                          external_ids: dict[int, str] | None = None,

@@ -17,7 +17,8 @@ The shape is the same in Python and in a JSON file (``noojee-desktop sandbox --d
       "contact_hours": ["Business Hours", ...]
     }
 
-Ids are integers, unique across all templates, campaigns and allocations. The real
+Ids are integers, unique across all templates, campaigns and allocations. ``dispositions``
+are what ``updateLeadFast`` accepts for the template's leads (anything else: 106). The real
 Campaign API has no way to list a template's fields; the sandbox shows them only on its
 own introspection endpoint (``GET /sandbox/templates``), never on a contract endpoint.
 """
@@ -153,6 +154,11 @@ def check_data(data: Any) -> dict[str, Any]:
             _need(isinstance(t[key], list) and all(isinstance(v, str) for v in t[key]),
                   f"Template {t['name']!r}: \"{key}\" must be a list of names.")
         _need(bool(phones), f"Template {t['name']!r} needs at least one phone field in \"phone_fields\".")
+        disps = t["dispositions"]
+        _need(all(d.strip() for d in disps) and len(set(disps)) == len(disps)
+              and not any(d.strip().lower() == "<no change>" for d in disps),
+              f"Template {t['name']!r}: \"dispositions\" must be distinct names (not empty, not '<No Change>', "
+              "which updates use to keep a lead's disposition).")
         missing = [f for f in phones if f not in fields]
         _need(not missing, f"Template {t['name']!r}: phone fields {missing} are not in its \"fields\".")
         _need(isinstance(t["campaigns"], list), f"Template {t['name']!r}: \"campaigns\" must be a list.")

@@ -21,7 +21,8 @@ Sandbox choices where the contract says "unknown" (also in ``docs/sandbox.md``):
   ``INVALID_PRIORITY`` (113 is unpublished; the client shows it as received).
 * A body that is not one JSON object (broken JSON, an array) gets **103 EXCEPTION / HTTP 500**,
   as a Java server throwing on it would.
-* Update: a missing ``njExternalLeadId`` is 101; a missing disposition is 106.
+* Update: a missing ``njExternalLeadId`` is 101; a missing disposition is 106; a lead that an
+  agent is editing (``agent_editing``, ``conflict_rate``) answers 110 once every other rule passed.
 * Phone numbers are compared (DNC and duplicates) with spaces removed.
 * The list reply ``type`` is ``CampaignTemplate``, ``Campaign`` and ``Allocation``.
 
@@ -30,7 +31,10 @@ its slot at least ``service_time``; a call that waits longer than ``queue_timeou
 slot gets 109 and nothing is applied. Fault injection: ``fail_rate`` (103/500, nothing
 stored), ``drop_rate`` (the lead IS stored, then the connection is cut without a reply),
 ``slow_rate``/``slow_time`` (the call holds its slot ``slow_time`` instead of
-``service_time``), :meth:`SandboxServer.set_down` (listening socket closed: connection
+``service_time``), ``conflict_rate`` (a valid update answers 110 and changes nothing, as if an
+agent were editing the lead; drawn only for updates and only when the rate is set, so seeded
+insert runs repeat as before), :meth:`SandboxServer.agent_editing` (updates of one lead answer
+110 until it is released), :meth:`SandboxServer.set_down` (listening socket closed: connection
 refused, then back on the same port), :meth:`SandboxServer.fail_next` and
 :meth:`SandboxServer.drop_next` (force the next calls' outcome). Random faults use one
 ``random.Random(seed)``, so a seeded run is repeatable.
@@ -96,6 +100,7 @@ class SandboxConfig:
     drop_rate: float = 0.0         # fraction of successful calls: stored, then connection cut
     slow_rate: float = 0.0         # fraction of calls that take slow_time instead of service_time
     slow_time: float = 2.0
+    conflict_rate: float = 0.0     # fraction of valid updates answered 110 (an agent is editing the lead)
     down_until: float = 0.0        # unreachable (connection refused) this many seconds after start
     down_after: float | None = None  # optional: go down this many seconds after start ...
     down_for: float = 0.0            # ... for this long (the CLI's --down-after/--down-for)
@@ -394,6 +399,21 @@ class SandboxServer:
         with self._lock:
             self._drops_forced += n
 
+    def agent_editing(self, external_id: str, campaign_id: int | None = None, editing: bool = True) -> int:
+        """Pretend an agent has the lead with this external id open (in ``campaign_id``, or in every
+        campaign): its updates answer 110 and change nothing until called with ``editing=False``.
+        Returns how many stored leads were marked."""
+        marked = 0
+        with self._lock:
+            for cid, by_ext in self._by_ext.items():
+                if campaign_id is not None and cid != campaign_id:
+                    continue
+                lead = by_ext.get(external_id)
+                if lead is not None:
+                    lead["editing"] = bool(editing)
+                    marked += 1
+        return marked
+
     def reset(self) -> None:
         """Forget stored leads, the request log, stats and forced outcomes (demo data stays)."""
         self._reset_state()
@@ -404,7 +424,8 @@ class SandboxServer:
     # ------------------------------------------------------ test accessors
     def leads(self, campaign_id: int | None = None) -> list[dict]:
         """Stored leads (copies): ``template_id``, ``campaign_id``, ``allocation_id``,
-        ``external_id``, ``disposition``, ``lead`` (the fields as stored), ``updates``."""
+        ``external_id``, ``disposition`` (None until an update sets one), ``lead`` (the fields as
+        stored), ``updates`` (updates applied), ``editing`` (an agent has it open: updates get 110)."""
         with self._lock:
             return [copy.deepcopy(r) for r in self._leads
                     if campaign_id is None or r["campaign_id"] == campaign_id]
@@ -658,6 +679,7 @@ class SandboxServer:
             "lead": dict(body),
             "phones": phones,
             "updates": 0,
+            "editing": False,
             "inserted_at": time.time(),
         }
         self._leads.append(lead)
@@ -694,6 +716,9 @@ class SandboxServer:
             if not any(body.get(f, "").strip() for f in template["phone_fields"]):
                 raise _Reply(102)
             self._check_common(body)
+            if lead["editing"] or (self.config.conflict_rate > 0
+                                   and self._rng.random() < self.config.conflict_rate):
+                raise _Reply(110)
         except _Reply as r:
             return r
         for key, value in body.items():

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.core.codes import Category
 
-ORDER = [Category.INSERTED, Category.DUPLICATE, Category.DNC, Category.REJECTED, Category.DATA_ERROR,
+ORDER = [Category.INSERTED, Category.UPDATED, Category.DUPLICATE, Category.DNC, Category.REJECTED, Category.DATA_ERROR,
          Category.INVALID, Category.RETRYABLE, Category.SERVER_ERROR, Category.UNCERTAIN,
          Category.UNKNOWN, Category.CANCELLED, Category.PENDING]
 

@@ -38,6 +38,7 @@ from .reader import (
 )
 from .results import RESULT_COLUMNS, default_results_path, write_results
 from .validate import ERROR, WARNING, Issue, PreparedRow, normalise_phone, parse_callback, summarise, validate
+from .update import validate_update
 
 __all__ = [
     "CALLBACK", "CONTACT_HOURS", "DEFAULT_FIELDS", "DEFAULT_PHONES", "DISPOSITION", "EXTERNAL_ID", "PRIORITY", "SYSTEM_FIELDS", "SYSTEM_FIELD_LABELS",
@@ -45,4 +46,5 @@ __all__ = [
     "MAX_COLUMNS", "MAX_ROWS", "SUPPORTED", "ReadCancelled", "Sheet", "SpreadsheetError", "cell_text", "read_sheet",
     "RESULT_COLUMNS", "default_results_path", "write_results",
     "ERROR", "WARNING", "Issue", "PreparedRow", "normalise_phone", "parse_callback", "summarise", "validate",
+    "validate_update",
 ]

@@ -122,7 +122,8 @@ class Mapping:
         if update:
             for f, what in ((EXTERNAL_ID, "external lead id"), (DISPOSITION, "disposition")):
                 if f not in used:
-                    msgs.append(f"Updating leads needs a column for the {what} ({f}).")
+                    either = ", or one disposition for every row" if f == DISPOSITION else ""
+                    msgs.append(f"Updating leads needs a column for the {what} ({f}){either}.")
         return msgs
 
     def to_json(self) -> dict:
