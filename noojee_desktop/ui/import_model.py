@@ -27,7 +27,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
-from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, never_resend
 from noojee_desktop.ui.symbols import result_text
 
 ROW, RESULT, CODE, MESSAGE = range(4)
@@ -243,9 +243,11 @@ class ImportModel(QAbstractTableModel):
 
     def failed_rows(self, include_rejections: bool = False) -> list[int]:
         """Rows a retry would send again: failed or unsent outcomes (not invalid rows); rejections
-        (DNC, duplicate...) only when ``include_rejections``."""
+        (DNC, duplicate...) only when ``include_rejections``; never a lead someone was editing
+        (110: ``codes.never_resend``), whose resend would overwrite that person's work."""
         wanted = RETRY_CATEGORIES | REJECTION_CATEGORIES if include_rejections else RETRY_CATEGORIES
-        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in wanted]
+        return [r for r, o in enumerate(self.outcomes)
+                if o is not None and o.category in wanted and not never_resend(o.code)]
 
     @property
     def has_rejections(self) -> bool:
