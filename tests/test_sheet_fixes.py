@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from noojee_desktop.core.sheet import Mapping, auto_map, read_sheet, validate
+from noojee_desktop.core.sheet import Mapping, read_sheet, validate
 from noojee_desktop.core.sheet.fixes import (
     FixStore, Fixes, RowChecker, corrected_copy_path, write_corrected,
 )

@@ -40,6 +40,9 @@ from .validate import _EXCEL_ERRORS, PreparedRow, normalise_phone, phone_numbers
 FIXABLE = frozenset({Category.PENDING, Category.INVALID, Category.DATA_ERROR, Category.DUPLICATE,
                      Category.REJECTED, Category.RETRYABLE, Category.CANCELLED})
 
+#: results that mean "fix this row": our own checks stopped it, or the dialler refused its data
+NEEDS_FIXING = frozenset({Category.INVALID, Category.DATA_ERROR})
+
 Cell = tuple[int, int]        # (row index in Sheet.rows, column index in Sheet.headers)
 
 
@@ -69,6 +72,11 @@ class Fixes:
         """Every edited cell and its value now."""
         rows = self.sheet.rows
         return {(r, c): rows[r][c] for r, c in self._original}
+
+    def edits(self) -> list[tuple[int, int, str]]:
+        """Every edited cell as ``(row, column, value now)``, in row order: what ``write`` takes
+        to put them on the same file read again (and what a job journals)."""
+        return [(r, c, v) for (r, c), v in sorted(self.cells().items())]
 
     def rows(self) -> set[int]:
         return {r for r, _ in self._original}
@@ -105,7 +113,7 @@ class Fixes:
     def to_json(self) -> dict:
         sheet = self.sheet
         return {"fingerprint": sheet.fingerprint, "sheet": sheet.sheet_name, "headers": list(sheet.headers),
-                "cells": [[r, c, v] for (r, c), v in sorted(self.cells().items())]}
+                "cells": [list(e) for e in self.edits()]}
 
     @staticmethod
     def cells_from_json(data: dict, sheet: Sheet) -> list[tuple[int, int, str]]:

@@ -88,6 +88,8 @@ class ImportController(QObject):
         self._ask_already_loaded = ask_already_loaded
         self._settings = settings
         self.model = ImportModel(self)
+        self.model.recheckNeeded.connect(self.recheck)
+        self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
         self.runner.resultsApplied.connect(self._results_applied)
@@ -139,6 +141,7 @@ class ImportController(QObject):
             state = State.CHECKED
         else:
             state = State.IDLE
+        self.model.editing_enabled = state in (State.CHECKED, State.FINISHED)
         if state is not self._state:
             self._state = state
             self.stateChanged.emit(state)
@@ -219,6 +222,7 @@ class ImportController(QObject):
         self._job = None
         sheet, mapping, view, allow = result
         self._validated_allow_dup = allow
+        self.model.check_options = {"allow_duplicates": allow}
         self.model.set_data(sheet, view, mapping)
         self._engine_done = None
         self._settings.add_recent_file(str(sheet.path))
@@ -294,6 +298,7 @@ class ImportController(QObject):
         def done(view):
             self._job = None
             self._validated_allow_dup = allow
+            self.model.check_options = {"allow_duplicates": allow}
             self.model.set_prepared(view, mapping)
             self.checked.emit(mapping, rebuild_header)
             self.resultsChanged.emit()
@@ -303,6 +308,12 @@ class ImportController(QObject):
 
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
         self._settle()
+
+    def recheck(self) -> None:
+        """Check every row again off the GUI thread (after edits of more rows than the table
+        re-checks at once); editing waits meanwhile."""
+        if self.model.sheet is not None and self.model.mapping is not None:
+            self.remap(self.model.mapping, rebuild_header=False)
 
     def _recheck_if_options_changed(self) -> None:
         """Duplicate phones in the file are errors or warnings depending on "Allow duplicates":
@@ -342,16 +353,20 @@ class ImportController(QObject):
         lock = None
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            done = self._engine_done
+            # rows fixed in the table since the last upload of this file: Upload sends them (and
+            # Retry the failed rows with them) as a job that continues the last one
+            fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
-            if lock is not None and not retry and resume_job_id is None:
+            if lock is not None and not retry and resume_job_id is None and not fixed:
                 skip = await self._already_loaded_choice()
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."
                 return
             retry_rows = model.failed_rows(include_rejections) if retry else []
-            if retry and self._engine_done is not None and (
-                    model.mapping != self._upload_mapping or self._engine_done.job.settings() != self._options):
-                # leads rebuilt with the new mapping and options, journaled on a pool thread
+            if fixed or retry and done is not None and (
+                    model.mapping != self._upload_mapping or done.job.settings() != self._options):
+                # leads rebuilt with the new mapping, options and fixes, journaled on a pool thread
                 done, options, journal = self._engine_done, dict(self._options), self.session.journal()
                 resume_job_id = await run_in_background(
                     lambda _p, _c: retry_job(journal, done, model, retry_rows, options), parent=self)
@@ -364,6 +379,7 @@ class ImportController(QObject):
                 model.reset_outcomes(retry_rows)
             # (a resumed job: the engine reports the rows finished before)
             self._upload_mapping = model.mapping
+            self._upload_edits = model.edit_count
             self._engine = engine
             self.uploadStarted.emit(len(model.prepared))
             self.statusChanged.emit("Starting\u2026")
