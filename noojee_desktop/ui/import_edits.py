@@ -126,7 +126,8 @@ class EditableRows:
 
     def _row_checker(self) -> RowChecker:
         if self._checker is None:
-            self._checker = RowChecker(self.sheet, self.mapping, **self.check_options)
+            make = self.make_checker or RowChecker
+            self._checker = make(self.sheet, self.mapping)
         return self._checker
 
     def _changed(self, rows) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
-from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, never_resend
 from noojee_desktop.core.sheet.fixes import Fixes
 from noojee_desktop.ui.import_edits import EditableRows
 from noojee_desktop.ui.symbols import result_text
@@ -126,9 +126,9 @@ def prepare_rows(sheet, prepared: Sequence, mapping, outcomes: Sequence | None =
 
 class ImportModel(EditableRows, QAbstractTableModel):
     """Public for editing: ``fixes`` (core Fixes of the sheet shown), ``editing_enabled`` (set by the
-    controller: not while reading or uploading), ``check_options`` (validate's keyword arguments
-    the rows were checked with), ``setData``/``write_cells``; signals ``cellsEdited`` and
-    ``recheckNeeded``."""
+    controller: not while reading or uploading), ``make_checker`` (set by the controller: what checks
+    edited rows by the rules the file was checked with), ``setData``/``write_cells``; signals
+    ``cellsEdited`` and ``recheckNeeded``."""
 
     #: cells changed by ``setData``/``write_cells(record=True)``: [(row, sheet column, before, after)]
     cellsEdited = Signal(object)
@@ -140,7 +140,7 @@ class ImportModel(EditableRows, QAbstractTableModel):
         self.sheet = None
         self.mapping = None
         self.fixes = Fixes(None)
-        self.check_options: dict = {}
+        self.make_checker = None            # (sheet, mapping) -> core RowChecker, as the rows were checked
         self.editing_enabled = True
         self.edit_count = 0                 # cells written so far (any file): "fixed since the upload?"
         self._checker = None
@@ -257,9 +257,11 @@ class ImportModel(EditableRows, QAbstractTableModel):
 
     def failed_rows(self, include_rejections: bool = False) -> list[int]:
         """Rows a retry would send again: failed or unsent outcomes (not invalid rows); rejections
-        (DNC, duplicate...) only when ``include_rejections``."""
+        (DNC, duplicate...) only when ``include_rejections``; never a lead someone was editing
+        (110: ``codes.never_resend``), whose resend would overwrite that person's work."""
         wanted = RETRY_CATEGORIES | REJECTION_CATEGORIES if include_rejections else RETRY_CATEGORIES
-        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in wanted]
+        return [r for r, o in enumerate(self.outcomes)
+                if o is not None and o.category in wanted and not never_resend(o.code)]
 
     @property
     def has_rejections(self) -> bool:

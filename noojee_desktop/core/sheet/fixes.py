@@ -24,7 +24,7 @@ import csv
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -178,15 +178,18 @@ class FixStore:
 
 
 class RowChecker:
-    """Re-checks edited rows of ``sheet`` with the rules of :func:`validate` (same arguments)."""
+    """Re-checks edited rows of ``sheet`` with the rules of :func:`validate` (same arguments), or
+    of ``check(part)``, which checks a part of the sheet (a Sheet) the way the whole was checked
+    (an update: ``validate_update``). ``update``: duplicates within the file do not matter."""
 
     def __init__(self, sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_duplicates: bool = False,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, check: Callable[[Sheet], list[PreparedRow]] | None = None) -> None:
         self.sheet = sheet
         self.mapping = mapping
-        self.options = {"update": update, "allow_duplicates": allow_duplicates, "now": now}
+        self._check = check or (lambda part: validate(part, mapping, update=update,
+                                                      allow_duplicates=allow_duplicates, now=now))
         mapped = mapping.mapped(sheet.headers)
-        self._phone_cols = [ci for ci, f in mapped if f in mapping.phone_fields]
+        self._phone_cols = [] if update else [ci for ci, f in mapped if f in mapping.phone_fields]
         self._ext_col = None if update else next((ci for ci, f in mapped if f == EXTERNAL_ID), None)
         self._index: dict[str, set[int]] | None = None   # value key -> rows holding it
 
@@ -262,7 +265,7 @@ class RowChecker:
         part = Sheet(path=s.path, sheet_name=s.sheet_name, sheet_names=s.sheet_names, headers=s.headers,
                      source_headers=s.source_headers, rows=[rows[i] for i in order],
                      row_numbers=[numbers[i] for i in order], fingerprint=s.fingerprint)
-        checked = validate(part, self.mapping, **self.options)
+        checked = self._check(part)
         return {i: PreparedRow(i, p.row_number, dict(p.lead), p.issues)
                 for i, p in zip(order, checked) if i in wanted}
 

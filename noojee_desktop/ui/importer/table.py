@@ -85,6 +85,7 @@ class TablePart(QObject):
         self.filter_combo.currentIndexChanged.connect(
             lambda i: model.set_categories(self.filter_combo.itemData(i)))
 
+        self._update = (False, "")      # (updating, the disposition for every row)
         self.notice = QLabel("")
         name(self.notice, "importNotice")
         self.notice.setWordWrap(True)
@@ -115,11 +116,19 @@ class TablePart(QObject):
             self.header.set_phone_fields(set(mapping.phone_fields))
         self.update_notice()
 
+    def show_mode(self, mode: str, disposition: str) -> None:
+        """Updating (``mode`` "update") is checked by other rules: the notice says which."""
+        self._update = (mode == "update", disposition)
+        self.update_notice()
+
     def update_notice(self) -> None:
         sheet, model = self.model.sheet, self.model
         if sheet is None:
             return
-        problems = model.mapping.problems(sheet.headers) if model.mapping is not None else []
+        update, disposition = self._update
+        problems = model.mapping.problems(sheet.headers, update=update) if model.mapping is not None else []
+        if update and disposition:   # one disposition for every row: no column needed
+            problems = [p for p in problems if "(njDisposition)" not in p]
         invalid = model.counts.get(Category.INVALID, 0)
         lines = list(sheet.notes[:3]) + problems
         if invalid:
