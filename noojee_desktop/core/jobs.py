@@ -120,11 +120,14 @@ def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> l
 
 def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, file_path: str | Path,
                      fingerprint: str, prepared: Sequence[Any], outcomes: Sequence[RowOutcome | None],
-                     rows: Iterable[int], options: dict[str, bool]) -> int:
+                     rows: Iterable[int], options: dict[str, bool],
+                     fixes: Iterable[tuple[int, int, str]] = ()) -> int:
     """A new journal job for "Retry failed rows" after the mapping or the options changed: the
-    retried rows carry leads built with the *current* mapping and options; every other row is
-    finished already, with the result it has. The engine then resumes that job, so only the
-    retried rows are sent. The old job is marked abandoned."""
+    retried rows carry leads built with the *current* mapping and options (and the rows without a
+    result, such as rows fixed in the table since, are sent too); every other row is finished
+    already, with the result it has. ``fixes``: the cells fixed in the table, journaled with the
+    job. The engine then resumes that job, so only those rows are sent. The old job is marked
+    abandoned."""
     options = journaled_options(options)
     settings = {**old.settings(), **options}    # an update stays an update (mode, disposition)
     generate = options["generate_external_ids"] and not old.is_update
@@ -140,6 +143,7 @@ def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, fil
                                 template=old.template, campaign=old.campaign, allocation=old.allocation,
                                 settings=settings)
     journal.add_rows(job_id, entries)
+    journal.set_fixes(job_id, fixes)
     if old_job_id is not None:
         journal.abandon(old_job_id)
     return job_id

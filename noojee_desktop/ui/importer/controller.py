@@ -13,6 +13,7 @@ import enum
 import gc
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import qasync
@@ -21,7 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
-from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows
+from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
 from noojee_desktop.ui.importer.upload_run import (
     HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
 )
@@ -93,6 +94,8 @@ class ImportController(QObject):
         self._ask_unknown_phones = ask_unknown_phones
         self._settings = settings
         self.model = ImportModel(self)
+        self.model.recheckNeeded.connect(self.recheck)
+        self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
         self.runner.resultsApplied.connect(self._results_applied)
@@ -144,6 +147,7 @@ class ImportController(QObject):
             state = State.CHECKED
         else:
             state = State.IDLE
+        self.model.editing_enabled = state in (State.CHECKED, State.FINISHED)
         if state is not self._state:
             self._state = state
             self.stateChanged.emit(state)
@@ -244,6 +248,7 @@ class ImportController(QObject):
         self._job = None
         sheet, mapping, view, how = result
         self._validated = how
+        self.model.make_checker = partial(row_checker, how=how)
         self.model.set_data(sheet, view, mapping)
         self._engine_done = None
         self._settings.add_recent_file(str(sheet.path))
@@ -323,6 +328,7 @@ class ImportController(QObject):
         def done(view):
             self._job = None
             self._validated = how
+            self.model.make_checker = partial(row_checker, how=how)
             self.model.set_prepared(view, mapping)
             self.checked.emit(mapping, rebuild_header)
             self.resultsChanged.emit()
@@ -332,6 +338,12 @@ class ImportController(QObject):
 
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
         self._settle()
+
+    def recheck(self) -> None:
+        """Check every row again off the GUI thread (after edits of more rows than the table
+        re-checks at once); editing waits meanwhile."""
+        if self.model.sheet is not None and self.model.mapping is not None:
+            self.remap(self.model.mapping, rebuild_header=False)
 
     def _recheck_if_options_changed(self) -> None:
         """Duplicate phones in the file are errors or warnings depending on "Allow duplicates", and
@@ -378,19 +390,23 @@ class ImportController(QObject):
         lock = None
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            done = self._engine_done
+            # rows fixed in the table since the last upload of this file: Upload sends them (and
+            # Retry the failed rows with them) as a job that continues the last one
+            fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
             if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():
                 skip = None
-            elif lock is not None and not retry and resume_job_id is None and not self.opts.update:
+            elif lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
                 skip = await self._already_loaded_choice()
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."
                 return
             retry_rows = model.failed_rows(include_rejections) if retry else []
-            if retry and self._engine_done is not None and (
-                    model.mapping != self._upload_mapping or self._engine_done.job.settings() != self.opts.job_settings()):
-                # leads rebuilt with the new mapping and options, journaled on a pool thread
-                done, options, journal = self._engine_done, self.opts.flags(), self.session.journal()
+            if fixed or retry and done is not None and (
+                    model.mapping != self._upload_mapping or done.job.settings() != self.opts.job_settings()):
+                # leads rebuilt with the new mapping, options and fixes, journaled on a pool thread
+                options, journal = self.opts.flags(), self.session.journal()
                 resume_job_id = await run_in_background(
                     lambda _p, _c: retry_job(journal, done, model, retry_rows, options), parent=self)
                 retry = False
@@ -403,6 +419,7 @@ class ImportController(QObject):
                 model.reset_outcomes(retry_rows)
             # (a resumed job: the engine reports the rows finished before)
             self._upload_mapping = model.mapping
+            self._upload_edits = model.edit_count
             self._engine = engine
             self.uploadStarted.emit(len(model.prepared))
             self.statusChanged.emit("Starting\u2026")

@@ -46,6 +46,14 @@ def check_rows(sheet, mapping, how: CheckWith) -> list:
     return validate(sheet, mapping, allow_duplicates=how.allow_duplicates)
 
 
+def row_checker(sheet, mapping, how: CheckWith):
+    """What checks edited rows again by the same rules as :func:`check_rows` (core.sheet.fixes)."""
+    from noojee_desktop.core.sheet.fixes import RowChecker
+
+    return RowChecker(sheet, mapping, update=how.update, allow_duplicates=how.allow_duplicates,
+                      check=lambda part: check_rows(part, mapping, how))
+
+
 class UploadOptions(QObject):
     """The options of the next job; ``changed`` after any of them changes."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from noojee_desktop.ui.upload_thread import UploadThread
@@ -67,6 +68,7 @@ def make_engine(session, model, options: dict[str, bool], resume_job_id: int | N
 
     job = job_spec(session, model, options, resume_job_id, skip, mode=mode, extra=extra)
     job.name_mapping(model.mapping)      # names for a halt message
+    job.fixes = model.fixes.edits()      # journaled: a resume after a crash sends the fixed values
     return UploadEngine(client, job, model.prepared, session.journal(), concurrency="auto")
 
 
@@ -95,7 +97,7 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
 
     sheet = model.sheet
     return jobs.create_retry_job(journal, done_engine.job, done_engine.job_id, sheet.path, sheet.fingerprint,
-                                 model.prepared, model.outcomes, rows, options)
+                                 model.prepared, model.outcomes, rows, options, model.fixes.edits())
 
 
 class UploadRunner(QObject):
@@ -169,7 +171,8 @@ class UploadRunner(QObject):
             self.progressed.emit(self.progress)
 
     async def close(self) -> None:
-        self._timer.stop()
+        if shiboken6.isValid(self._timer):    # (its owner may be gone already: a window torn down)
+            self._timer.stop()
         try:
             await self.thread.close()
         except Exception:
