@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QRadioButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CODE, MESSAGE, RESULT
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -192,6 +192,7 @@ def test_an_interrupted_update_is_offered_and_resumed_as_an_update(qtbot, make_w
 
 
 def test_the_single_lead_form_updates_only_the_fields_filled_in(qtbot, make_window, sandbox, monkeypatch, tmp_path):
+    teach_sandbox_fields(sandbox)       # the form shows the template's fields once they are known
     win, _tab, _first = first_upload(qtbot, make_window, sandbox, monkeypatch, tmp_path)
     form = win.lead_form
     win.tabs.setCurrentWidget(form)
