@@ -46,6 +46,12 @@ def test_every_mnemonic_is_unique_in_the_main_window_and_its_dialogs(qtbot, make
     win.import_tab.upload_panel.show_state(State.PAUSED)
     assert clashes(win) == []
     win.import_tab.upload_panel.show_state(State.CHECKED)
+    # so does each screen's "update existing leads" mode
+    win.lead_form.update_radio.setChecked(True)
+    win.import_tab.upload_panel.show_mode("update", "")
+    assert clashes(win) == []
+    win.lead_form.add_radio.setChecked(True)
+    win.import_tab.upload_panel.show_mode("insert", "")
 
     # the dialogs the window opens
     dialog = win.open_connection_dialog()
