@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
+from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
 from noojee_desktop.ui.importer.upload_run import (
     HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
@@ -89,7 +90,10 @@ class ImportController(QObject):
         self._ask_already_loaded = ask_already_loaded
         self._settings = settings
         self.model = ImportModel(self)
-        self.model.recheckNeeded.connect(self.recheck)
+        self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
+        self.bulk.started.connect(self._settle)
+        self.bulk.ended.connect(self._bulk_ended)
+        self.bulk.failed.connect(lambda exc: self.problem.emit("Cannot change those cells", exc))
         self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
@@ -123,7 +127,7 @@ class ImportController(QObject):
 
     @property
     def loading(self) -> bool:
-        return self._job is not None
+        return self._job is not None or self.bulk.busy
 
     @property
     def progress(self):
@@ -133,7 +137,7 @@ class ImportController(QObject):
     def _settle(self) -> None:
         if self._running:
             state = State.PAUSED if self._paused else State.UPLOADING
-        elif self._job is not None:
+        elif self._job is not None or self.bulk.busy:
             state = State.LOADING
         elif self._engine_done is not None:
             state = State.FINISHED
@@ -308,6 +312,8 @@ class ImportController(QObject):
                 self.session.store.save_mapping(template, sheet.headers, mapping)
             except OSError:
                 log.warning("could not save the column mapping", exc_info=True)
+        if self.bulk.busy:      # (the cells being written are checked first)
+            return self.bulk.then(lambda: self.remap(mapping, rebuild_header))
         if self._job is not None:
             self._job.cancel()
         outcomes = list(self.model.outcomes)
@@ -317,24 +323,29 @@ class ImportController(QObject):
             return prepare_rows(sheet, check_rows(sheet, mapping, how), mapping, outcomes)
 
         def done(view):
-            self._job = None
-            self._validated = how
-            self.model.make_checker = partial(row_checker, how=how)
             self.model.set_prepared(view, mapping)
-            self.checked.emit(mapping, rebuild_header)
-            self.resultsChanged.emit()
-            self._settle()
-            self.loadEnded.emit(True)
-            self._recheck_if_options_changed()
+            self._checked_again(how, mapping, rebuild_header)
 
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
         self._settle()
 
-    def recheck(self) -> None:
-        """Check every row again off the GUI thread (after edits of more rows than the table
-        re-checks at once); editing waits meanwhile."""
-        if self.model.sheet is not None and self.model.mapping is not None:
-            self.remap(self.model.mapping, rebuild_header=False)
+    def _checked_again(self, how, mapping, rebuild_header: bool) -> None:
+        """A check on a pool thread ended (a mapping or option change, a bulk edit): rows shown."""
+        self._job = None
+        self._validated = how
+        self.model.make_checker = partial(row_checker, how=how)
+        self.checked.emit(mapping, rebuild_header)
+        self.resultsChanged.emit()
+        self._settle()
+        self.loadEnded.emit(True)
+        self._recheck_if_options_changed()
+
+    def _bulk_ended(self, how) -> None:
+        """A bulk edit ended (``how``: what it checked with; None: it failed, the model shows the rest)."""
+        if how is not None:
+            return self._checked_again(how, self.model.mapping, False)
+        self._settle()
+        self.loadEnded.emit(False)
 
     def _recheck_if_options_changed(self) -> None:
         """Duplicate phones in the file are errors or warnings depending on "Allow duplicates", and
