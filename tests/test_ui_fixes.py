@@ -243,3 +243,53 @@ def test_a_bulk_fill_is_checked_off_the_gui_thread_and_undone_in_one_step(window
         tab.editing.undo_stack.undo()
     assert model.index(row_of(model, "Bad Priority"), PRIORITY).data() == "urgent"
     assert model.counts[Category.INVALID] == 3 and len(model.fixes) == 0
+
+
+def test_a_resume_after_the_upload_was_stopped_sends_the_fixed_values(make_window, sandbox_factory, monkeypatch,
+                                                                      tmp_path, qtbot):
+    """Fix the last rows, upload slowly, stop part-way, close; the next start resumes from the
+    banner: the file is read again, but what reaches the dialler is the fixed values."""
+    from noojee_desktop.core.journal import Journal
+
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    path = tmp_path / "resume-fixes.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADERS)
+        w.writerows([good(i) for i in range(20)] + BAD)        # the fixed rows are sent last
+    first = make_window(["--server", server.url, str(path)])
+    pick_solar(qtbot, first)
+    tab = first.import_tab
+    model = tab.model
+    qtbot.waitUntil(lambda: model.rowCount() == 23 and tab.upload_button.isEnabled(), timeout=5000)
+    model.setData(model.index(row_of(model, "Bad Phone"), PHONE), "0412 345 678")
+    model.setData(model.index(row_of(model, "Bad Priority"), PRIORITY), "7")
+    model.setData(model.index(row_of(model, "Bad Date"), CALLBACK), "3/4/2030 2:30 pm")
+    model.setData(model.index(row_of(model, "Good 05"), CITY), "Ballarat")   # a good row fixed too
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
+    qtbot.mouseClick(first.findChild(QPushButton, "cancelButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.controller.uploading, timeout=10000)
+    sent_before = len(server.leads())
+    assert sent_before < 20, "the upload should have been stopped before the fixed rows"
+    first.begin_shutdown()
+    qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
+    with Journal() as journal:       # the fixes went into the journal with the job
+        job = journal.list_interrupted()[0]
+        assert len(journal.fixes(job.id)) == 4
+
+    win = make_window(["--server", server.url])
+    tab = win.import_tab
+    qtbot.waitUntil(lambda: tab.resume_bar.isVisible(), timeout=5000)
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.controller.last_summary is not None and not tab.controller.uploading,
+                    timeout=20000)
+    leads = stored(server)
+    assert len(server.leads()) == 23 == len(leads)          # nothing sent twice
+    assert leads["Bad Phone"]["FirstPhone"] == "0412345678"
+    assert leads["Bad Priority"]["njPriority"] == "7"
+    assert leads["Bad Date"]["njCallBackDate"] == "2030/04/03 14:30"
+    assert leads["Good 05"]["City"] == "Ballarat"
+    # the table shows the fixes again (marked), read back from the journal
+    assert tab.model.index(row_of(tab.model, "Good 05"), CITY).data(Qt.ItemDataRole.FontRole).italic()
