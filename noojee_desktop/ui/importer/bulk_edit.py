@@ -41,8 +41,7 @@ class BulkEdits(QObject):
     ``then(fn)``: call ``fn`` when the edit running now has ended (a mapping change meanwhile)."""
 
     started = Signal()
-    ended = Signal(object)
-    failed = Signal(object)
+    ended = Signal(object, object)      # (the CheckWith it was checked with, None) or (None, exception)
 
     def __init__(self, model, check_with, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,18 +68,17 @@ class BulkEdits(QObject):
             self._job = None
             if model.sheet is sheet:        # (not when another file was opened meanwhile)
                 model.finish_bulk(*result, record)
-            self._ended(how)
+            self._ended(how, None)
 
         def failed(exc) -> None:
             self._job = None
-            self._ended(None)
-            self.failed.emit(exc)
+            self._ended(None, exc)
 
         self._job = run_in_background(bulk_work(model, edits, how), on_success=done, on_failure=failed, parent=self)
         self.started.emit()
 
-    def _ended(self, how) -> None:
-        self.ended.emit(how)
+    def _ended(self, how, exc) -> None:
+        self.ended.emit(how, exc)
         todo, self._then = self._then, []
         for fn in todo:
             fn()

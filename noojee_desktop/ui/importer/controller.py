@@ -4,15 +4,15 @@ upload options, running an upload. No widgets: the parts observe it through its 
 States (``State``): IDLE (no file), LOADING (a file is being read, or checked again after a
 mapping or option change), CHECKED (a checked file, nothing uploaded since it was opened),
 UPLOADING, PAUSED, FINISHED (an upload of this file ended: Retry is possible). What each
-button may do follows from the state and the model's running counts (``actions()``).
+button may do follows from the state and the model's running counts (``actions()``); both
+are defined in ``states.py``. A bulk edit of the table (``bulk_edit.py``) is LOADING too.
 """
 
 from __future__ import annotations
 
-import enum
 import gc
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
 from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
+from noojee_desktop.ui.importer.states import RUNNING, Actions, State
 from noojee_desktop.ui.importer.upload_run import (
     HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
 )
@@ -33,31 +34,6 @@ from noojee_desktop.ui.workers import run_in_background
 log = logging.getLogger(__name__)
 
 __all__ = ["Actions", "ImportController", "OPT_ALLOW_DUPLICATES", "RUNNING", "State"]
-
-
-class State(enum.Enum):
-    IDLE = "idle"
-    LOADING = "loading"
-    CHECKED = "checked"
-    UPLOADING = "uploading"
-    PAUSED = "paused"
-    FINISHED = "finished"
-
-
-RUNNING = (State.UPLOADING, State.PAUSED)
-
-
-@dataclass(frozen=True)
-class Actions:
-    """What the user may do now (buttons enabled), and why not for Upload."""
-    upload: bool
-    upload_tip: str
-    control: bool          # pause / stop upload
-    export: bool
-    export_failed: bool
-    retry: bool
-    retry_rejections: bool
-    options: bool          # the upload options and opening another file
 
 
 class ImportController(QObject):
@@ -98,7 +74,6 @@ class ImportController(QObject):
         self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
         self.bulk.started.connect(self._settle)
         self.bulk.ended.connect(self._bulk_ended)
-        self.bulk.failed.connect(lambda exc: self.problem.emit("Cannot change those cells", exc))
         self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
@@ -349,12 +324,13 @@ class ImportController(QObject):
         self.loadEnded.emit(True)
         self._recheck_if_options_changed()
 
-    def _bulk_ended(self, how) -> None:
-        """A bulk edit ended (``how``: what it checked with; None: it failed, the model shows the rest)."""
-        if how is not None:
+    def _bulk_ended(self, how, exc) -> None:
+        """A bulk edit ended: written and checked with ``how``, or it failed with ``exc``."""
+        if exc is None:
             return self._checked_again(how, self.model.mapping, False)
         self._settle()
         self.loadEnded.emit(False)
+        self.problem.emit("Cannot change those cells", exc)
 
     def _recheck_if_options_changed(self) -> None:
         """Duplicate phones in the file are errors or warnings depending on "Allow duplicates", and
@@ -402,8 +378,7 @@ class ImportController(QObject):
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
             done = self._engine_done
-            # rows fixed in the table since the last upload of this file: Upload sends them (and
-            # Retry the failed rows with them) as a job that continues the last one
+            # rows fixed since the last upload: sent (with any retried) by a job continuing the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
             if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():
