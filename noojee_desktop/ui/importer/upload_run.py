@@ -100,6 +100,29 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
                                  model.prepared, model.outcomes, rows, options, model.fixes.edits())
 
 
+def results_about(session, summary) -> list[tuple[str, str]]:
+    """Where the rows of the results file went, when, and by what: the last upload's journal job
+    (``summary`` its JobSummary), or the current choice when nothing was uploaded."""
+    from noojee_desktop import __version__
+
+    record = None
+    if summary is not None and summary.job_id is not None:
+        try:
+            record = session.journal().job(summary.job_id)
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+    if record is not None:
+        server, places = record.server, (record.template, record.campaign, record.allocation)
+        when = f"{record.created:%Y/%m/%d %H:%M}"
+    else:
+        server, places = session.journal_server, tuple(zip(session.ids, session.names))
+        when = "not uploaded"
+    rows = [("Server", server)]
+    for label, (pid, pname) in zip(("Template", "Campaign", "Allocation"), places):
+        rows.append((label, f"{pname} (id {pid})" if pname and pid is not None else str(pname or pid or "")))
+    return rows + [("Uploaded", when), ("App version", __version__)]
+
+
 class UploadRunner(QObject):
     """Drives an engine on the upload thread and brings its results to ``model``."""
 
