@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 #: room for a window's frame (title bar, borders), which is not known before it is shown
 FRAME_ALLOWANCE = (16, 48)
+#: a title bar's own parts beside the title (icon, minimise / maximise / close buttons, margins)
+TITLE_BAR_EXTRA = 170
 
 
 def name(widget: QWidget, object_name: str, accessible: str | None = None) -> QWidget:
@@ -70,3 +72,18 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         self.setText(self.fontMetrics().elidedText(self._full, self._mode, max(0, self.width() - 2)))
+
+
+def fit_title(box: QMessageBox) -> QMessageBox:
+    """A message box at least as wide as its title bar needs, so the title is never cut
+    ("Cannot keep track of the u…"); QMessageBox sizes itself from its text alone."""
+    font = box.font()
+    font.setBold(True)       # title bars often use a bold font
+    from PySide6.QtGui import QFontMetrics
+
+    width = QFontMetrics(font).horizontalAdvance(box.windowTitle()) + TITLE_BAR_EXTRA
+    layout = box.layout()
+    if layout is not None:
+        layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum),
+                       layout.rowCount(), 0, 1, max(1, layout.columnCount()))
+    return box

@@ -7,6 +7,7 @@ come back by a queued signal and are applied to the table at most every ``FLUSH_
 from __future__ import annotations
 
 import logging
+import time
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -16,6 +17,7 @@ from noojee_desktop.ui.upload_thread import UploadThread
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 100
+REFILTER_S = 1.0      # a filtered table is filtered again at most this often during an upload
 HALTED_TEXT = "Paused: the dialler refuses these rows (see why on the right)"
 
 
@@ -140,6 +142,7 @@ class UploadRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)
+        self._refiltered = 0.0
 
     def engine_client(self, session):
         """The engine's own client, for the upload thread's loop (made once per connection)."""
@@ -190,6 +193,11 @@ class UploadRunner(QObject):
             batch, self._pending = self._pending, []
             self.model.apply_outcomes(batch)
             self.resultsApplied.emit()
+            now = time.monotonic()
+            if self.model.filtering and now - self._refiltered >= REFILTER_S:
+                # a filter ("Failed or not sent") keeps meaning what it says while rows change
+                self._refiltered = now
+                self.model.refilter()
         if self._running and self.progress is not None:
             self.progressed.emit(self.progress)
 
