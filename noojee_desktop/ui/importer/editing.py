@@ -223,7 +223,7 @@ class EditingPart(QObject):
 
     def _editor_closed(self, _editor, hint) -> None:
         if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:   # Enter: on to the next row to fix
-            QTimer.singleShot(0, self.next_to_fix)
+            QTimer.singleShot(0, self, self.next_to_fix)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if (obj is self.view and event.type() == QEvent.Type.KeyPress
