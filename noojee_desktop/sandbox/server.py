@@ -546,7 +546,13 @@ class SandboxServer:
             self._auth(request)
         except _AuthFailed:
             return _unauthorised(request)
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except ConnectionResetError:
+            # the caller went away mid-body (or we went down under it): like a real server, drop
+            # the call quietly instead of aiohttp's "Error handling request" traceback
+            log.debug("lead call cut off before its body arrived")
+            return web.Response(status=400)
         entry = _ENTRY.get()
         with self._lock:
             forced = self._forced.pop(0) if self._forced else None
