@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
 from helpers.leads import write_leads
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -41,7 +43,7 @@ def check(qtbot, box: QCheckBox, on: bool) -> None:
 
 
 def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
-        qtbot, make_window, open_window, sandbox_factory, tmp_path):
+        qtbot, open_window, sandbox_factory, tmp_path):
     server = sandbox_factory(service_time=0.05, slots=2)
     path = write_leads(tmp_path / "twins.csv", in_melbourne(GOOD[:3] + [("Twin A", TWIN_PHONE), ("Twin B", TWIN_PHONE)]))
     win = open_window(server, path, rows=5)
@@ -49,10 +51,13 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     allow = win.findChild(QCheckBox, "allowDuplicatesCheck")
     safe = win.findChild(QCheckBox, "generateExternalIdsCheck")
     assert allow.accessibleName() == "allowDuplicatesCheck"
-    assert not allow.isChecked() and not safe.isChecked()        # off by default
+    assert not allow.isChecked()                                 # off by default
+    assert safe.isChecked()            # on by default: leads can be updated or withdrawn later
+    assert "updated or withdrawn later" in safe.text()
     # off: the second row with the same phone needs fixing before it can be sent
     assert tab.model.counts[Category.INVALID] == 1
     assert not tab.safe_ids_note.isVisible()
+    check(qtbot, safe, False)          # easy to turn off (for this template)
 
     check(qtbot, allow, True)
     qtbot.waitUntil(lambda: tab.model.counts[Category.INVALID] == 0 and not tab.loading, timeout=5000)
@@ -68,12 +73,15 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     assert stored_phones(server)[TWIN_PHONE] == 2
     assert tab.model.counts[Category.INSERTED] == 5
 
-    # remembered for the next session
+    # remembered for the next session: duplicates for every template, safe ids per template
     win.begin_shutdown()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
-    again = make_window(["--server", server.url])
+    again = open_window(server, rows=0)
+    again_safe = again.findChild(QCheckBox, "generateExternalIdsCheck")
     assert again.findChild(QCheckBox, "allowDuplicatesCheck").isChecked()
-    assert not again.findChild(QCheckBox, "generateExternalIdsCheck").isChecked()
+    qtbot.waitUntil(lambda: not again_safe.isChecked(), timeout=5000)      # Solar Leads: turned off
+    pick(qtbot, again, "template", "Insurance Renewals")
+    qtbot.waitUntil(lambda: again_safe.isChecked(), timeout=5000)          # another template: on
 
 
 def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, open_window, sandbox, tmp_path):
@@ -136,6 +144,7 @@ def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(qtbot, o
 
 
 def test_single_lead_allow_duplicate_inserts_the_same_phone_again(qtbot, make_window, open_window, sandbox):
+    teach_sandbox_fields(sandbox)
     win = open_window(sandbox, rows=0)
     form = win.lead_form
     allow = win.findChild(QCheckBox, "leadAllowDuplicatesCheck")

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from noojee_desktop.core.codes import Category
-from helpers.sandbox import SOLAR
+from helpers.sandbox import SOLAR, teach_sandbox_fields
 from helpers.ui import pick, pick_choice
 
 pytestmark = pytest.mark.usefixtures("qloop")
@@ -29,6 +29,7 @@ def pick_solar(qtbot, window) -> None:
 @pytest.fixture
 def connected(make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     return make_window(["--server", sandbox.url])
 
 

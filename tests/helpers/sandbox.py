@@ -42,3 +42,15 @@ def update(sb, lead: dict, ids: dict | None = None, *, client: httpx.Client | No
            timeout=10, **params) -> httpx.Response:
     """POST updateLeadFast, as :func:`insert`."""
     return _post("updateLeadFast", sb, lead, ids, client, timeout, params)
+
+
+def teach_sandbox_fields(sandbox) -> None:
+    """Teach the field store (this test's user data dir) every sandbox template's fields, as a user
+    of a real dialler would once (the teach dialog, or an admin's field file): tests that are about
+    something else then start from known fields. Call it before the window is made."""
+    from noojee_desktop.core.sheet import TemplateFieldStore
+
+    store = TemplateFieldStore()
+    store.use_server(sandbox.url)
+    for t in sandbox.data["templates"]:
+        store.remember(t["id"], t["fields"], t["phone_fields"], name=t["name"])
