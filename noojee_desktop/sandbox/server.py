@@ -548,9 +548,12 @@ class SandboxServer:
             return _unauthorised(request)
         try:
             raw = await request.read()
-        except ConnectionResetError:
-            # the caller went away mid-body (or we went down under it): like a real server, drop
-            # the call quietly instead of aiohttp's "Error handling request" traceback
+        except (ConnectionResetError, RuntimeError):
+            # the caller went away mid-body (or we went down under it; aiohttp then says
+            # RuntimeError "Connection closed."): like a real server, drop the call quietly
+            # instead of aiohttp's "Error handling request" traceback
+            if request.transport is not None and not request.transport.is_closing():
+                raise
             log.debug("lead call cut off before its body arrived")
             return web.Response(status=400)
         entry = _ENTRY.get()
