@@ -224,9 +224,10 @@ def qloop(qapp):
 
 
 @pytest.fixture
-def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
+def make_window(qtbot, qloop, qt_settings_dir, monkeypatch, sandbox_factory):
     """``make_window(argv)`` -> the real main window as ``noojee-desktop ARGV`` builds it, shown;
-    closed (client closed, sandbox stopped) at teardown."""
+    closed (client closed, sandbox stopped) at teardown. It needs ``sandbox_factory`` so that
+    the test's sandboxes stop after its windows have closed their connections, not under them."""
     from noojee_desktop.app import build_window
 
     windows = []

@@ -324,7 +324,15 @@ class SandboxServer:
         if self._up_handle is not None:
             self._up_handle.cancel()
         if self._runner is not None:
+            # Stop listening first, then give a connection accepted just before a moment to reach
+            # aiohttp (accept -> transport -> connection_made takes a few loop turns; CPython
+            # gh-109564), so that cleanup closes it too instead of leaving it to the garbage
+            # collector ("unclosed transport"). Afterwards let the closed transports finish.
+            for site in list(self._runner.sites):
+                await site.stop()
+            await asyncio.sleep(0.01)
             await self._runner.cleanup()
+            await asyncio.sleep(0.01)
         self._site = None
         # Handlers still sleeping through a slow reply or a queue wait would otherwise be
         # destroyed pending when the loop closes ("Task was destroyed but it is pending").
