@@ -242,6 +242,10 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch, sandbox_factory):
         return window
 
     yield make
+    # every window and dialog still open at the end of a GUI test: no Alt+letter used twice
+    from mnemonics import open_windows_clashes
+
+    clashing = open_windows_clashes()
     for window in windows:
         if not window.is_shut_down:
             window.begin_shutdown()
@@ -253,6 +257,7 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch, sandbox_factory):
 
     windows.clear()
     gc.collect()
+    assert not clashing, "mnemonics used twice (tests/mnemonics.py):\n" + "\n".join(clashing)
 
 
 @pytest.fixture
