@@ -23,6 +23,8 @@ def first_start_dialog(qtbot, make_window):
     return win, win.connection_dialog()
 
 
+@pytest.mark.allow_log(r"(connection test|loading template list) failed: .* refused access",
+                       logger="noojee_desktop.ui")
 def test_connect_after_a_failed_test_says_what_is_wrong_in_the_header(qtbot, make_window, sandbox):
     win, dialog = first_start_dialog(qtbot, make_window)
     dialog.server_edit.setText(sandbox.url)
@@ -38,6 +40,7 @@ def test_connect_after_a_failed_test_says_what_is_wrong_in_the_header(qtbot, mak
     assert "not-the-key" not in status.text() + status.toolTip() + win.statusBar().currentMessage()
 
 
+@pytest.mark.allow_log(r"connection test failed: .* refused the connection", logger="noojee_desktop.ui.connection")
 def test_a_long_connection_failure_wraps_and_is_never_clipped(qtbot, make_window):
     win, dialog = first_start_dialog(qtbot, make_window)
     dialog.server_edit.setText("http://127.0.0.1:9")          # nothing listens there
