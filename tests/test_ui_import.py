@@ -12,7 +12,7 @@ from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.importer.controller import State
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
-from ui_helpers import pick, write_leads
+from ui_helpers import pick, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -32,6 +32,7 @@ def lead_file(tmp_path):
 @pytest.fixture
 def window(make_window, sandbox, monkeypatch, lead_file, qtbot):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(lead_file)])
     pick(qtbot, win, "template", "Solar Leads")
     pick(qtbot, win, "campaign", "Solar VIC")
@@ -131,6 +132,7 @@ def test_close_during_upload_asks_first(qtbot, make_window, sandbox_factory, mon
     path = tmp_path / "many.csv"
     path.write_text("Name,FirstPhone\n" + "".join(f"P{i},03{8400000 + i:08d}\n" for i in range(40)),
                     encoding="utf-8")
+    teach_sandbox_fields(slow)
     win = make_window(["--server", slow.url, str(path)])
     pick(qtbot, win, "template", "Solar Leads")
     pick(qtbot, win, "campaign", "Solar NSW")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from noojee_desktop.core import jobs
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.journal import Journal
-from ui_helpers import pick_solar, write_leads
+from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -25,7 +25,9 @@ def _leads(i0: int = 0, n: int = N) -> list[tuple[str, str, str]]:
     return [(f"Person {i:02d}", "Melbourne", f"03{8600000 + i:08d}") for i in range(i0, i0 + n)]
 
 
-def _open(qtbot, make_window, server, path: Path, rows: int):
+def _open(qtbot, make_window, server, path: Path, rows: int, teach: bool = True):
+    if teach:
+        teach_sandbox_fields(server)
     win = make_window(["--server", server.url, str(path)])
     pick_solar(qtbot, win)
     tab = win.import_tab
@@ -122,7 +124,7 @@ def test_a_data_folder_that_cannot_be_written_stops_the_upload_with_a_message(qt
     data = Path(os.environ["XDG_DATA_HOME"])
     data.mkdir(parents=True, exist_ok=True)
     (data / "noojee-desktop").write_text("in the way")
-    win, tab = _open(qtbot, make_window, sandbox, path, 3)
+    win, tab = _open(qtbot, make_window, sandbox, path, 3, teach=False)     # (nothing can be kept there)
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     box = _box(qtbot, win, "journalProblemBox")
     assert box.text().startswith(f"The upload journal in {data / 'noojee-desktop'} could not be opened")

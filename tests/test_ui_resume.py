@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, write_leads
+from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -43,6 +43,7 @@ def slow_server(sandbox_factory, monkeypatch):
 
 
 def open_window(qtbot, make_window, server, *files):
+    teach_sandbox_fields(server)
     win = make_window(["--server", server.url, *map(str, files)])
     if files:
         pick_solar(qtbot, win)

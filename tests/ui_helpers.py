@@ -2,7 +2,7 @@
 
 import csv
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QMessageBox
 
 
 def pick(qtbot, window, key: str, text: str) -> None:
@@ -29,13 +29,30 @@ def write_leads(path, rows):
     return path
 
 
-def teach_sandbox_fields(sandbox) -> None:
-    """Teach the field store (this test's user data dir) every sandbox template's fields, as a user
-    of a real dialler would once (the teach dialog, or an admin's field file): tests that are about
-    something else then start from known fields. Call it before the window is made."""
+def teach_sandbox_fields(server) -> None:
+    """Teach the field store (this test's user data dir) every sandbox template's fields for
+    ``server`` (a sandbox, or its address as typed), as a user of a real dialler would once (the
+    teach dialog, or an admin's field file): tests about something else then start from known
+    fields. Call it before the window is made."""
     from noojee_desktop.core.sheet import TemplateFieldStore
+    from noojee_desktop.sandbox import default_data
 
     store = TemplateFieldStore()
-    store.use_server(sandbox.url)
-    for t in sandbox.data["templates"]:
+    store.use_server(server if isinstance(server, str) else server.url)
+    data = default_data() if isinstance(server, str) else server.data
+    for t in data["templates"]:
         store.remember(t["id"], t["fields"], t["phone_fields"], name=t["name"])
+
+
+def wait_box(qtbot, window, object_name: str) -> QMessageBox:
+    """The message box ``object_name`` once it shows (fails with its name if it never does)."""
+    found = []
+
+    def shown() -> bool:
+        box = window.findChild(QMessageBox, object_name)
+        if box is not None and box.isVisible():
+            found.append(box)
+        return bool(found)
+
+    qtbot.waitUntil(shown, timeout=5000)
+    return found[0]

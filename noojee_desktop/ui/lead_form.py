@@ -1,6 +1,8 @@
-"""The Single lead tab: a form of the template's fields plus the system fields.
+"""The Single lead tab: a form of the chosen template's fields plus the system fields.
 
-Phone fields are marked; the form checks itself before sending (a phone number is needed,
+The fields are the template's as Lead Loader knows them (taught, or the built-in sandbox's),
+never another template's; with none known the form says so and offers to teach them
+(``teachRequested``: the window opens the teach dialog). Phone fields are marked; the form checks itself before sending (a phone number is needed,
 numbers must look like numbers); the reply is shown in words and colour, and the leads sent
 this session are listed underneath.
 """
@@ -13,8 +15,8 @@ from datetime import datetime
 import qasync
 from PySide6.QtCore import QDateTime, QTime, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
+    QCheckBox, QDateTimeEdit, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox,
     QVBoxLayout, QWidget, QScrollArea, QSplitter,
 )
 from PySide6.QtGui import QColor
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
 PHONE_MARK = "\u260e"
 MAX_HISTORY = 50
+FORM_102 = ("None of this form's fields is one of the template's phone fields, as the dialler knows them: "
+            "check the \u260e fields' names with 'Edit fields\u2026' (they must be spelt as in the template).")
 
 
 def check_phone(value: str) -> tuple[str | None, str | None, bool]:
@@ -47,44 +51,10 @@ def check_phone(value: str) -> tuple[str | None, str | None, bool]:
     return number, problem, False
 
 
-class FieldsDialog(QDialog):
-    """Edit a template's field list: one field per line, phone fields starting with *."""
-
-    def __init__(self, fields: list[str], phones: set[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Template fields")
-        name(self, "fieldsDialog")
-        layout = QVBoxLayout(self)
-        help_ = QLabel("The dialler does not tell us a template's fields, so list them here: one per "
-                       "line, exactly as spelt in the template. Start phone fields with * .")
-        help_.setWordWrap(True)
-        layout.addWidget(help_)
-        self.edit = QPlainTextEdit("\n".join(("*" if f in phones else "") + f for f in fields))
-        name(self.edit, "fieldsEdit")
-        layout.addWidget(self.edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def result_fields(self) -> tuple[list[str], set[str]]:
-        fields: list[str] = []
-        phones: set[str] = set()
-        for line in self.edit.toPlainText().splitlines():
-            text = line.strip()
-            is_phone = text.startswith("*")
-            text = text.lstrip("*").strip()
-            if text and text not in fields:
-                fields.append(text)
-                if is_phone:
-                    phones.add(text)
-        return fields, phones
-
-
 class LeadForm(QWidget):
     """The Single lead tab."""
 
-    fieldsEdited = Signal(list, set)   # the user changed the template's field list
+    teachRequested = Signal()          # the user wants to teach (or edit) the template's fields
     leadSent = Signal(object)          # the reply (LeadReply) of a sent lead
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -117,14 +87,20 @@ class LeadForm(QWidget):
         scroll.viewport().setAutoFillBackground(False)
         self.form_widget.setAutoFillBackground(False)
         fields_box_layout.addWidget(scroll)
-        edit_fields = QPushButton("Edit fields\u2026")
-        name(edit_fields, "editFieldsButton")
-        edit_fields.clicked.connect(self._edit_fields)
+        self.unknown_note = QLabel("")
+        name(self.unknown_note, "unknownFieldsNote")
+        self.unknown_note.setWordWrap(True)
+        self.unknown_note.hide()
+        fields_box_layout.addWidget(self.unknown_note)
+        self.edit_fields = QPushButton("Edit fields\u2026")
+        name(self.edit_fields, "editFieldsButton")
+        self.edit_fields.setToolTip("Teach or correct the template's fields and phone fields")
+        self.edit_fields.clicked.connect(self.teachRequested)
         hint = QLabel(f"{PHONE_MARK} = phone field (at least one is needed)")
         hint.setStyleSheet("color: palette(mid);")
         row = QHBoxLayout()
         row.addWidget(hint, 1)
-        row.addWidget(edit_fields)
+        row.addWidget(self.edit_fields)
         fields_box_layout.addLayout(row)
         left_layout.addWidget(fields_box, 1)
 
@@ -205,7 +181,10 @@ class LeadForm(QWidget):
         self._ids = (template, campaign, allocation)
         self._update_enabled()
 
-    def set_fields(self, fields: list[str], phones: set[str]) -> None:
+    def set_fields(self, fields: list[str], phones: set[str], template_name: str | None = None) -> None:
+        """Show these fields (the chosen template's known ones). None known: ``template_name`` is
+        the template they are unknown for ("" or None: no template chosen)."""
+        self._show_unknown(not fields, template_name)
         values = {f: e.text() for f, e in self.edits.items()}
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -232,6 +211,17 @@ class LeadForm(QWidget):
             edit.textChanged.connect(self._clear_field_error)
             self.edits[field] = edit
             self._errors[field] = err
+
+    def _show_unknown(self, unknown: bool, template_name: str | None) -> None:
+        self.edit_fields.setText("Teach fields\u2026" if unknown else "Edit fields\u2026")
+        if unknown and template_name:
+            self.unknown_note.setText(
+                f"Lead Loader does not know the fields of the template '{template_name}': the dialler cannot "
+                "list them. Teach them once (type them, or take them from a file exported from Noojee) and "
+                "this form shows them.")
+        elif unknown:
+            self.unknown_note.setText("Choose a template: the form shows its fields.")
+        self.unknown_note.setVisible(unknown)
 
     def _update_enabled(self) -> None:
         ready = self._client is not None and all(i is not None for i in self._ids)
@@ -284,7 +274,9 @@ class LeadForm(QWidget):
         for field in self.edits:
             self._set_error(field, None)
         phones_given = [f for f in self._phones if f in self.edits and self.edits[f].text().strip()]
-        if not self._phones:
+        if not self._fields:
+            problems.append("Lead Loader does not know this template's fields: use 'Teach fields\u2026' first.")
+        elif not self._phones:
             problems.append("This template has no phone field listed: use 'Edit fields\u2026' to mark one.")
         elif not phones_given:
             for f in self._phones:
@@ -323,7 +315,8 @@ class LeadForm(QWidget):
             cat = reply.info.category
             code = "" if reply.code is None else f" (code {reply.code}"
             code += f", {reply.message})" if code and reply.message else (")" if code else "")
-            self._show_result(f"{result_text(cat)}{code}\n{reply.info.meaning}", cat.colour)
+            self._show_result(f"{result_text(cat)}{code}\n{FORM_102 if reply.code == 102 else reply.info.meaning}",
+                              cat.colour)
             self._add_history(lead, result_text(cat), cat.colour)
             if reply.ok and not self.keep_values.isChecked():
                 self.clear()
@@ -352,16 +345,3 @@ class LeadForm(QWidget):
         self.history.insertItem(0, item)
         while self.history.count() > MAX_HISTORY:
             self.history.takeItem(self.history.count() - 1)
-
-    @Slot()
-    def _edit_fields(self) -> None:
-        dialog = FieldsDialog(self._fields, self._phones, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def done() -> None:
-            fields, phones = dialog.result_fields()
-            self.set_fields(fields, phones)
-            self.fieldsEdited.emit(fields, phones)
-
-        dialog.accepted.connect(done)
-        dialog.open()
