@@ -39,6 +39,7 @@ PHONE_MARK = "\u260e"
 MAX_HISTORY = 50
 FORM_102 = ("None of this form's fields is one of the template's phone fields, as the dialler knows them: "
             "check the \u260e fields' names with 'Edit fields\u2026' (they must be spelt as in the template).")
+MIN_FIELDS_SHOWN = 4
 NO_CHANGE = "<No Change>"
 
 
@@ -102,6 +103,9 @@ class LeadForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.form_widget)
+        name(scroll, "leadFieldsScroll")
+        # at least a few fields in view: on a small screen the window scrolls instead
+        scroll.setMinimumHeight(MIN_FIELDS_SHOWN * (QLineEdit().sizeHint().height() + 8))
         scroll.viewport().setAutoFillBackground(False)
         self.form_widget.setAutoFillBackground(False)
         fields_box_layout.addWidget(scroll)
@@ -110,7 +114,7 @@ class LeadForm(QWidget):
         self.unknown_note.setWordWrap(True)
         self.unknown_note.hide()
         fields_box_layout.addWidget(self.unknown_note)
-        self.edit_fields = QPushButton("Edit fields\u2026")
+        self.edit_fields = self.edit_fields_button = QPushButton("Edit fields\u2026")
         name(self.edit_fields, "editFieldsButton")
         self.edit_fields.setToolTip("Teach or correct the template's fields and phone fields")
         self.edit_fields.clicked.connect(self.teachRequested)
@@ -165,7 +169,7 @@ class LeadForm(QWidget):
         send_row = QHBoxLayout()
         self.keep_values = QCheckBox("Keep values after sending")
         name(self.keep_values, "keepValuesCheck")
-        self.send_button = QPushButton("&Send lead")
+        self.send_button = QPushButton("Se&nd lead")
         name(self.send_button, "sendLeadButton")
         self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
         self.send_button.setDefault(True)
@@ -220,7 +224,7 @@ class LeadForm(QWidget):
             self.priority.setValue(10)
         for edit in self.edits.values():
             edit.setPlaceholderText(NO_CHANGE if update else self._placeholder(edit))
-        self.send_button.setText("&Send update" if update else "&Send lead")
+        self.send_button.setText("Se&nd update" if update else "Se&nd lead")
         self._update_enabled()
 
     def _placeholder(self, edit: QLineEdit) -> str:
@@ -268,6 +272,16 @@ class LeadForm(QWidget):
             edit.textChanged.connect(self._clear_field_error)
             self.edits[field] = edit
             self._errors[field] = err
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab goes through the form as it is laid out: the fields (made anew for each template),
+        then the dialling options, then Send lead."""
+        chain = [self.add_radio, self.update_radio, *self.edits.values(), self.edit_fields_button, self.external_id,
+                 self.disposition, self.callback_check, self.callback, self.priority, self.contact_hours,
+                 self.keep_values, self.allow_duplicates, self.send_button, self.history]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _show_unknown(self, unknown: bool, template_name: str | None) -> None:
         self.edit_fields.setText("Teach fields\u2026" if unknown else "Edit fields\u2026")
