@@ -54,7 +54,7 @@ class FieldsBanner(Banner):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.row.addWidget(self.label, 1)
-        self.button = QPushButton("&Teach fields\u2026")
+        self.button = QPushButton("Teach fields\u2026")
         name(self.button, "teachFieldsButton")
         self.button.setToolTip("Tell Lead Loader this template's fields and phone fields (once for this dialler)")
         self.button.clicked.connect(self.teachRequested)
