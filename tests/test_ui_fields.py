@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QFrame, QLabel, QPushButton
 
 from noojee_desktop.core.sheet import SYSTEM_FIELDS, TemplateFieldStore
 from noojee_desktop.ui.mapping_header import IGNORE, TYPE_FIELD
-from ui_helpers import pick, pick_solar, wait_box
+from helpers.ui import pick, pick_solar, wait_box
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
