@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CategoryRole
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, write_leads
+from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -89,6 +89,7 @@ def test_choose_an_allocation_and_whole_entries_in_the_session_list(qtbot, make_
 def test_the_failed_or_not_sent_filter_hides_rows_inserted_during_the_upload(qtbot, make_window, sandbox_factory,
                                                                              monkeypatch, tmp_path):
     server = sandbox_factory(service_time=0.05, slots=2)
+    teach_sandbox_fields(server)
     monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
     n = 80
     path = write_leads(tmp_path / "filter.csv", [(f"Lead {i}", "Melbourne", f"03{8800000 + i:08d}") for i in range(n)])
