@@ -157,6 +157,7 @@ def test_a_withdraw_lists_the_leads_someone_was_editing(qtbot, make_window, sand
 
 def test_a_stopped_withdraw_goes_on_where_it_stopped(qtbot, make_window, sandbox_factory, monkeypatch, tmp_path):
     slow = sandbox_factory(service_time=0.25, slots=1)
+    teach_sandbox_fields(slow)
     monkeypatch.setenv("NOOJEE_API_KEY", slow.api_key)
     first = write(tmp_path / "six.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], WITH_IDS)
     win = make_window(["--server", slow.url, str(first)])

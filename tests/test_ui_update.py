@@ -29,6 +29,8 @@ CHANGES = [
 
 
 def upload(qtbot, tab, button=None):
+    """Press Upload once the file is checked (a re-check after the choice may still run) and wait."""
+    qtbot.waitUntil(lambda: (button or tab.upload_button).isEnabled() and not tab.loading, timeout=10000)
     with qtbot.waitSignal(tab.uploadFinished, timeout=20000) as done:
         qtbot.mouseClick(button or tab.upload_button, Qt.MouseButton.LeftButton)
     return done.args[0]
