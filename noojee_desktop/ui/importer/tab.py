@@ -123,6 +123,7 @@ class ImportTab(QWidget):
         c.checked.connect(lambda mapping, rebuild: tp.show_checked(mapping, self.session.ids[0], rebuild))
         c.resultsChanged.connect(rs.refresh_counts)
         c.finished.connect(lambda _s: tp.update_notice())
+        c.model.fixesChanged.connect(tp.update_notice)
         # the upload panel
         up.uploadRequested.connect(self.start_upload)
         up.pauseToggled.connect(c.set_paused)
