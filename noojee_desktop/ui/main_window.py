@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QFrame, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from noojee_desktop import APP_NAME, __version__, resources_path
@@ -23,7 +23,7 @@ from noojee_desktop.ui.lead_form import LeadForm
 from noojee_desktop.ui.session import Session
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
-from noojee_desktop.ui.widgets import fill_recent_menu, fit_title, fit_to_screen, name
+from noojee_desktop.ui.widgets import FitScrollArea, fill_recent_menu, fit_title, fit_to_screen, name
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         # on a small screen (or a large scale factor) the window may be smaller than what it
         # holds: it scrolls then, so nothing is out of reach
-        scroll = QScrollArea()
+        scroll = FitScrollArea()
         name(scroll, "windowScroll")
-        scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(central)
         self.setCentralWidget(scroll)

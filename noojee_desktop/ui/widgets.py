@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QSizePolicy, QSpacerItem, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QScrollArea, QSizePolicy, QSpacerItem, QWidget
 
 #: room for a window's frame (title bar, borders), which is not known before it is shown
 FRAME_ALLOWANCE = (16, 48)
@@ -87,3 +87,42 @@ def fit_title(box: QMessageBox) -> QMessageBox:
         layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum),
                        layout.rowCount(), 0, 1, max(1, layout.columnCount()))
     return box
+
+
+class FitScrollArea(QScrollArea):
+    """Its widget fills the view and is never made smaller than its minimum size: scroll bars
+    appear only when the window is smaller than that (a small screen, a large scale factor).
+
+    (``setWidgetResizable`` would size a widget holding word-wrapped labels by its *preferred*
+    height and scroll on an ordinary screen.)"""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(False)
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt)
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)     # (QScrollArea follows the widget's resizes there)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        room = self.maximumViewportSize()
+        v_bar, h_bar = self.verticalScrollBar().sizeHint().width(), self.horizontalScrollBar().sizeHint().height()
+        tall = least.height() > room.height()
+        wide = least.width() > room.width() - (v_bar if tall else 0)
+        tall = tall or (wide and least.height() > room.height() - h_bar)
+        widget.resize(max(least.width(), room.width() - (v_bar if tall else 0)),
+                      max(least.height(), room.height() - (h_bar if wide else 0)))
