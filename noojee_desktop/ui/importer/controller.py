@@ -74,6 +74,7 @@ class ImportController(QObject):
         self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
         self.bulk.started.connect(self._settle)
         self.bulk.ended.connect(self._bulk_ended)
+        self.model.fixesChanged.connect(self._results_applied)     # a fix changes the counts and Upload
         self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)

@@ -128,6 +128,7 @@ class ImportTab(QWidget):
         self.fields_banner.teachRequested.connect(self.teach_fields)
         c.resultsChanged.connect(rs.refresh_counts)
         c.finished.connect(lambda _s: tp.update_notice())
+        c.model.fixesChanged.connect(tp.update_notice)
         # the upload panel
         up.uploadRequested.connect(self.start_upload)
         up.pauseToggled.connect(c.set_paused)
