@@ -4,7 +4,7 @@
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
         [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
         [--dry-run] [--resume | --new-upload] [--send-again] [--insecure-http] [--ca-bundle FILE]
-        [--outage-tolerance SECONDS]
+        [--outage-tolerance SECONDS] [--contact-hours STATE=NAME ...]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
@@ -97,6 +97,10 @@ def add_job_options(p: argparse.ArgumentParser, *, server_required: bool = False
                    help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
     p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
+    p.add_argument("--contact-hours", action="append", default=[], metavar="STATE=NAME",
+                   help="the Contact Hours set (its name on the dialler) for the leads of a state or territory, "
+                   "e.g. WA=\"Business Hours WA\"; repeatable. Each row's state comes from its Contact Hours "
+                   "cell, State column, postcode or landline. Default: what the app saved for the template")
     p.add_argument("--no-external-ids", action="store_true",
                    help="do not give rows without an external id one of their own. By default they get a "
                    "stable one (NJL- and 16 characters, the same for the same row of the same file), so that "
@@ -130,7 +134,24 @@ def check_job_options(args) -> int | str:
     if args.no_external_ids and args.generate_external_ids:
         raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
     args.generate_external_ids = not args.no_external_ids
+    contact_hours_setting(args)     # a mistyped --contact-hours is said at once
     return concurrency
+
+
+def contact_hours_setting(args):
+    """The Contact Hours set of each state: --contact-hours, else the one saved for the template."""
+    from noojee_desktop.core.hours import ContactHours, ContactHoursStore
+
+    items = getattr(args, "contact_hours", None) or []
+    if items:
+        try:
+            return ContactHours.from_options(items)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    try:
+        return ContactHoursStore().find(args.template)
+    except Exception:   # noqa: BLE001 - an unreadable saved setting: the template's default hours
+        return ContactHours()
 
 
 def _concurrency(value: str) -> int | str:
@@ -149,7 +170,11 @@ def _read_and_validate(args):
     from noojee_desktop.core.sheet import validate
 
     sheet, mapping = _read_and_map(args)
-    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
+    hours = contact_hours_setting(args)
+    if hours:
+        _err("Contact hours by state: " + ", ".join(f"{k} '{v}'" for k, v in hours.names.items())
+             + "; other states and rows whose state is not known get the template's default.")
+    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates, contact_hours=hours)
     return sheet, rows, mapping
 
 
@@ -341,12 +366,14 @@ def _summary_table(counts: dict[Category, int], total: int) -> str:
     return "\n".join(lines)
 
 
-def _write_results(args, sheet, outcomes) -> Path | None:
-    from noojee_desktop.core.sheet import default_results_path, write_results
+def _write_results(args, sheet, outcomes, rows=None) -> Path | None:
+    """The results file; ``rows`` (the checked rows) add their warnings to it."""
+    from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
     path = Path(args.results) if args.results else default_results_path(sheet.path)
+    warnings = warnings_text(rows) if rows is not None and len(rows) == len(outcomes) else None
     try:
-        written = write_results(path, sheet, outcomes, overwrite=bool(args.results))
+        written = write_results(path, sheet, outcomes, overwrite=bool(args.results), warnings=warnings)
     except (OSError, ValueError) as e:
         _err(f"The results file {path} could not be written: {e}")
         return None
@@ -408,6 +435,11 @@ def _job_spec(args, journal, server: str, sheet, rows, template, campaign, alloc
             _err(f"{already.sentence()} They are not sent again (Already loaded); use --send-again to send "
                  "them anyway.")
             skip = already.outcomes
+    if mode == "insert":
+        size = jobs.check_allocation_size(journal, server, campaign, allocation,
+                                          sum(1 for r in rows if r.sendable and r.index not in skip))
+        if size.too_big:
+            _err(f"Warning: {size.sentence()}")
     spec = jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
     spec.mode, spec.extra = mode, extra
     return spec
@@ -489,7 +521,7 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
         _err(summary.message)
     if summary.stopped == "halted" and on_engine is None:
         _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
-    results = _write_results(args, sheet, summary.outcomes)
+    results = _write_results(args, sheet, summary.outcomes, rows)
     if results is not None and summary.job_id is not None:
         _remember_results(summary.job_id, results)
     if on_summary is not None:
@@ -558,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_check_names(args))
             outcomes = invalid_outcomes(rows)
             if args.results:
-                _write_results(args, sheet, outcomes)
+                _write_results(args, sheet, outcomes, rows)
             _err("Dry run: nothing was sent.")
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):

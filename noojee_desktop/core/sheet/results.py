@@ -28,6 +28,8 @@ from noojee_desktop.core.outcome import RowOutcome
 from .reader import Sheet
 
 RESULT_COLUMNS = ("Result", "Code", "Message", "Attempts", "Sent at")
+#: after the results when the checks warned about some rows (a restored 0, default contact hours...)
+WARNINGS_COLUMN = "Warnings"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -105,15 +107,21 @@ def write_results(
     failed_only: bool = False,
     include_rejections: bool = False,
     overwrite: bool = False,
+    warnings: Sequence[str] | None = None,
 ) -> Path:
     """Write results (or, with ``failed_only``, the rows still to load) to ``path``.
 
-    ``results[i]`` belongs to ``sheet.rows[i]`` (None: not sent). The format follows the
-    suffix: ``.csv`` or ``.xlsx``. Returns the path written. Raises FileExistsError when
-    ``path`` exists and ``overwrite`` is False.
+    ``results[i]`` belongs to ``sheet.rows[i]`` (None: not sent). ``warnings[i]``, when given,
+    is what the checks warned about row i (a Warnings column after the results). The format
+    follows the suffix: ``.csv`` or ``.xlsx``. Returns the path written. Raises FileExistsError
+    when ``path`` exists and ``overwrite`` is False.
     """
     if len(results) != len(sheet.rows):
         raise ValueError(f"{len(results)} results for {len(sheet.rows)} rows")
+    if warnings is not None and (failed_only or not any(warnings)):
+        warnings = None
+    if warnings is not None and len(warnings) != len(results):
+        raise ValueError(f"{len(warnings)} warnings for {len(results)} rows")
     path = _target(path, overwrite)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -125,9 +133,9 @@ def write_results(
 
     def write(tmp: str) -> None:
         if suffix == ".csv":
-            _write_csv(tmp, sheet, results, indexes, failed_only)
+            _write_csv(tmp, sheet, results, indexes, failed_only, warnings)
         else:
-            _write_xlsx(tmp, sheet, results, indexes, failed_only)
+            _write_xlsx(tmp, sheet, results, indexes, failed_only, warnings)
 
     _atomic_write(path, write, overwrite)
     return path
@@ -137,7 +145,7 @@ def _csv_safe(v: str) -> str:
     return "'" + v if v and v.startswith(_FORMULA_START) else v
 
 
-def _write_csv(tmp: str, sheet: Sheet, results, indexes, failed_only: bool) -> None:
+def _write_csv(tmp: str, sheet: Sheet, results, indexes, failed_only: bool, warnings=None) -> None:
     with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         if failed_only:
@@ -145,12 +153,14 @@ def _write_csv(tmp: str, sheet: Sheet, results, indexes, failed_only: bool) -> N
             for i in indexes:
                 w.writerow([_csv_safe(v) for v in sheet.rows[i]])
         else:
-            w.writerow([_csv_safe(h) for h in sheet.headers] + list(RESULT_COLUMNS))
+            w.writerow([_csv_safe(h) for h in sheet.headers] + list(RESULT_COLUMNS)
+                       + ([WARNINGS_COLUMN] if warnings else []))
             for i in indexes:
-                w.writerow([_csv_safe(v) for v in sheet.rows[i]] + [_csv_safe(c) for c in _result_cells(results[i])])
+                w.writerow([_csv_safe(v) for v in sheet.rows[i]] + [_csv_safe(c) for c in _result_cells(results[i])]
+                           + ([_csv_safe(warnings[i])] if warnings else []))
 
 
-def _write_xlsx(tmp: str, sheet: Sheet, results, indexes, failed_only: bool) -> None:
+def _write_xlsx(tmp: str, sheet: Sheet, results, indexes, failed_only: bool, warnings=None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -176,6 +186,8 @@ def _write_xlsx(tmp: str, sheet: Sheet, results, indexes, failed_only: bool) -> 
     headers = list(sheet.source_headers if failed_only else sheet.headers)
     if not failed_only:
         headers += RESULT_COLUMNS
+        if warnings:
+            headers.append(WARNINGS_COLUMN)
     ws.append([text_cell(h, font=bold) for h in headers])
     fills = {c: PatternFill("solid", start_color=c.colour[1:].upper(), end_color=c.colour[1:].upper())
              for c in Category}
@@ -189,6 +201,8 @@ def _write_xlsx(tmp: str, sheet: Sheet, results, indexes, failed_only: bool) -> 
             fill = fills[r.category if r is not None else Category.PENDING]
             cells = [text_cell(v, fill) for v in rows[i]]
             cells += [text_cell(v, fill) for v in _result_cells(r)]
+            if warnings:
+                cells.append(text_cell(warnings[i], fill))
             ws.append(cells)
         _write_summary(wb, sheet, results, fills, bold)
     wb.save(tmp)
