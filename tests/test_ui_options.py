@@ -60,10 +60,13 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     allow = win.findChild(QCheckBox, "allowDuplicatesCheck")
     safe = win.findChild(QCheckBox, "generateExternalIdsCheck")
     assert allow.accessibleName() == "allowDuplicatesCheck"
-    assert not allow.isChecked() and not safe.isChecked()        # off by default
+    assert not allow.isChecked()                                 # off by default
+    assert safe.isChecked()            # on by default: leads can be updated or withdrawn later
+    assert "updated or withdrawn later" in safe.text()
     # off: the second row with the same phone needs fixing before it can be sent
     assert tab.model.counts[Category.INVALID] == 1
     assert not tab.safe_ids_note.isVisible()
+    check(qtbot, safe, False)          # easy to turn off (for this template)
 
     check(qtbot, allow, True)
     qtbot.waitUntil(lambda: tab.model.counts[Category.INVALID] == 0 and not tab.loading, timeout=5000)
@@ -79,12 +82,17 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     assert stored_phones(server)[TWIN_PHONE] == 2
     assert tab.model.counts[Category.INSERTED] == 5
 
-    # remembered for the next session
+    # remembered for the next session: duplicates for every template, safe ids per template
     win.begin_shutdown()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
-    again = make_window(["--server", server.url])
+    again = open_window(qtbot, make_window, server.url, rows=0)
+    again_safe = again.findChild(QCheckBox, "generateExternalIdsCheck")
     assert again.findChild(QCheckBox, "allowDuplicatesCheck").isChecked()
-    assert not again.findChild(QCheckBox, "generateExternalIdsCheck").isChecked()
+    qtbot.waitUntil(lambda: not again_safe.isChecked(), timeout=5000)      # Solar Leads: turned off
+    from ui_helpers import pick
+
+    pick(qtbot, again, "template", "Insurance Renewals")
+    qtbot.waitUntil(lambda: again_safe.isChecked(), timeout=5000)          # another template: on
 
 
 def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, make_window, sandbox, monkeypatch, tmp_path):

@@ -142,6 +142,9 @@ class JobSpec:
     #: only for the words of a halt message (102 names them)
     phone_fields: tuple[str, ...] = ()
     columns: dict[str, str] = field(default_factory=dict)   # field -> column
+    #: cells fixed in the table, (row_index, column, value), journaled with the job so that a resume
+    #: applies them to the file read again (None: leave what the journal has)
+    fixes: list[tuple[int, int, str]] | None = None
 
     @property
     def is_update(self) -> bool:
@@ -408,6 +411,8 @@ class UploadEngine:
                 todo.append(r)
             if rebuilt:
                 self.journal.replace_leads(self.job_id, rebuilt)
+            if self.job.fixes is not None:
+                self.journal.set_fixes(self.job_id, self.job.fixes)
             self.journal.set_status(self.job_id, jr.RUNNING)
             return todo
 
@@ -431,6 +436,8 @@ class UploadEngine:
                 template=self.job.template, campaign=self.job.campaign, allocation=self.job.allocation,
                 settings=self.job.settings())
             self.journal.add_rows(self.job_id, entries)
+            if self.job.fixes:
+                self.journal.set_fixes(self.job_id, self.job.fixes)
         return todo
 
     # -- running --------------------------------------------------------------------------------

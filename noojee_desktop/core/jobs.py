@@ -30,7 +30,7 @@ from typing import Any, Iterable, Sequence
 
 from filelock import FileLock, Timeout
 
-from noojee_desktop.core.codes import Category
+from noojee_desktop.core.codes import Category, never_resend
 from noojee_desktop.core.engine import JobSpec, journal_entry
 from noojee_desktop.core.journal import (
     Journal,
@@ -59,11 +59,12 @@ def journaled_options(settings: dict[str, Any]) -> dict[str, bool]:
 
 def new_spec(server: str, template: tuple[int, str], campaign: tuple[int, str], allocation: tuple[int, str],
              file_path: str | Path, fingerprint: str, options: dict[str, bool],
-             already_loaded: dict[int, RowOutcome] | None = None) -> JobSpec:
-    """A new upload of the file, with the options picked now; rows in ``already_loaded`` end with
-    that outcome instead of being sent."""
+             already_loaded: dict[int, RowOutcome] | None = None, *, mode: str = "insert",
+             extra: dict[str, Any] | None = None) -> JobSpec:
+    """A new job of the file in ``mode`` (insert, update, withdraw), with the options picked now;
+    rows in ``already_loaded`` end with that outcome instead of being sent."""
     return JobSpec(server=server, template=template, campaign=campaign, allocation=allocation,
-                   file_path=str(file_path), fingerprint=fingerprint,
+                   file_path=str(file_path), fingerprint=fingerprint, mode=mode, extra=extra,
                    skip=dict(already_loaded or {}), **journaled_options(options))
 
 
@@ -119,24 +120,30 @@ def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> l
 
 def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, file_path: str | Path,
                      fingerprint: str, prepared: Sequence[Any], outcomes: Sequence[RowOutcome | None],
-                     rows: Iterable[int], options: dict[str, bool]) -> int:
+                     rows: Iterable[int], options: dict[str, bool],
+                     fixes: Iterable[tuple[int, int, str]] = ()) -> int:
     """A new journal job for "Retry failed rows" after the mapping or the options changed: the
-    retried rows carry leads built with the *current* mapping and options; every other row is
-    finished already, with the result it has. The engine then resumes that job, so only the
-    retried rows are sent. The old job is marked abandoned."""
+    retried rows carry leads built with the *current* mapping and options (and the rows without a
+    result, such as rows fixed in the table since, are sent too); every other row is finished
+    already, with the result it has. ``fixes``: the cells fixed in the table, journaled with the
+    job. The engine then resumes that job, so only those rows are sent. The old job is marked
+    abandoned."""
     options = journaled_options(options)
+    settings = {**old.settings(), **options}    # an update stays an update (mode, disposition)
+    generate = options["generate_external_ids"] and not old.is_update
     wanted = set(rows)
     entries = []
     for r, prep in enumerate(prepared):
         o = outcomes[r]
-        if r in wanted or o is None:
-            entries.append(journal_entry(prep, fingerprint, options["generate_external_ids"]))
+        if (r in wanted or o is None) and not (o is not None and never_resend(o.code)):
+            entries.append(journal_entry(prep, fingerprint, generate))
         else:
             entries.append((r, prep.row_number, None, None, o))
     job_id = journal.create_job(file_path=str(file_path), fingerprint=fingerprint, server=old.server,
                                 template=old.template, campaign=old.campaign, allocation=old.allocation,
-                                settings=options)
+                                settings=settings)
     journal.add_rows(job_id, entries)
+    journal.set_fixes(job_id, fixes)
     if old_job_id is not None:
         journal.abandon(old_job_id)
     return job_id

@@ -161,6 +161,13 @@ CREATE TABLE IF NOT EXISTS rows (
     lead_hash TEXT,
     PRIMARY KEY (job_id, row_index)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fixes (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    row_index INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (job_id, row_index, col)
+) WITHOUT ROWID;
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS rows_lead_hash ON rows (lead_hash) WHERE lead_hash IS NOT NULL;
@@ -351,6 +358,20 @@ class Journal:
                 "UPDATE rows SET lead=?, external_id=?, lead_hash=? WHERE job_id=? AND row_index=?",
                 ((json.dumps(lead) if lead is not None else None, ext, lead_hash(lead) if lead is not None else None,
                   job_id, index) for index, lead, ext in rows))
+
+    def set_fixes(self, job_id: int, cells: Iterable[tuple[int, int, str]]) -> None:
+        """The cells the user fixed in the table before this job was sent, (row_index, column,
+        value), replacing those kept before: a resume applies them to the file read again, so the
+        fixed values are sent, not the file's. One transaction."""
+        with self._transaction():
+            self._db.execute("DELETE FROM fixes WHERE job_id=?", (job_id,))
+            self._db.executemany("INSERT INTO fixes (job_id, row_index, col, value) VALUES (?,?,?,?)",
+                                 ((job_id, int(r), int(c), str(v)) for r, c, v in cells))
+
+    def fixes(self, job_id: int) -> list[tuple[int, int, str]]:
+        """The cells fixed for this job (see ``set_fixes``), in row order."""
+        return [(r, c, v) for r, c, v in self._x(
+            "SELECT row_index, col, value FROM fixes WHERE job_id=? ORDER BY row_index, col", (job_id,))]
 
     def set_status(self, job_id: int, status: str, message: str = "") -> None:
         self._x("UPDATE jobs SET status=?, message=?, updated=? WHERE id=?", (status, message, _now(), job_id))

@@ -23,16 +23,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
-from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category, never_resend
+from noojee_desktop.core.sheet.fixes import Fixes
+from noojee_desktop.ui.import_edits import EditableRows
 from noojee_desktop.ui.symbols import result_text
+from noojee_desktop.ui.table_columns import (  # noqa: F401 (the model's columns, imported from here too)
+    CODE, FIXED, FIXED_HEADERS, MESSAGE, RESULT, ROW, contiguous_runs,
+)
 
-ROW, RESULT, CODE, MESSAGE = range(4)
-FIXED_HEADERS = ["Row", "Result", "Code", "Message"]
-FIXED = len(FIXED_HEADERS)
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 CategoryRole = Qt.ItemDataRole.UserRole + 2
@@ -41,20 +43,10 @@ ERROR_TINT = QColor("#f19c9c")
 WARNING_TINT = QColor("#ffe08a")
 IGNORED_TEXT = QColor("#8c8c8c")
 TEXT = QColor("black")
+EDITED_TEXT = QColor("#1a4f9c")     # a fixed cell: blue italic, its file value in the tooltip
 
 #: outcomes a "Retry failed rows" sends again (what UploadEngine.retry_failed sends by default)
 RETRY_CATEGORIES = frozenset((set(FAILED_CATEGORIES) - {Category.INVALID}) | {Category.PENDING})
-
-
-def contiguous_runs(indexes: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted, merged (first, last) runs of row indexes: [3,1,2,7] -> [(1,3),(7,7)]."""
-    runs: list[tuple[int, int]] = []
-    for i in sorted(set(indexes)):
-        if runs and i == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return runs
 
 
 @dataclass
@@ -72,6 +64,7 @@ class RowsView:
     unsent_sendable: int                                   # sendable rows without an outcome
     ignored_columns: frozenset[int] = field(default_factory=frozenset)
     search_text: list[str] | None = None                   # casefolded row text, built on first search
+    columns_of: dict[str, int] = field(default_factory=dict)   # heading or field -> table column
 
 
 def prepare_rows(sheet, prepared: Sequence, mapping, outcomes: Sequence | None = None) -> RowsView:
@@ -88,6 +81,7 @@ def prepare_rows(sheet, prepared: Sequence, mapping, outcomes: Sequence | None =
             if f and h in col_of_header:
                 col_of_field.setdefault(f, col_of_header[h])
         ignored = {FIXED + i for i, h in enumerate(headers) if not mapping.columns.get(h)}
+    columns_of = {f: FIXED + c for f, c in col_of_field.items()} | {h: FIXED + c for h, c in col_of_header.items()}
     numbers = list(sheet.row_numbers) if sheet is not None and sheet.row_numbers else \
         list(range(1, len(prepared) + 1))
     labels = [str(n) for n in numbers]
@@ -127,20 +121,37 @@ def prepare_rows(sheet, prepared: Sequence, mapping, outcomes: Sequence | None =
                     unsent -= 1
     counts = Counter({k: v for k, v in counts.items() if v > 0})
     return RowsView(prepared, labels, numbers, base, cells, row_messages, counts, outcome_counts, unsent,
-                    frozenset(ignored))
+                    frozenset(ignored), columns_of=columns_of)
 
 
-class ImportModel(QAbstractTableModel):
+class ImportModel(EditableRows, QAbstractTableModel):
+    """Public for editing: ``fixes`` (core Fixes of the sheet shown), ``editing_enabled`` (set by the
+    controller: not while reading or uploading), ``make_checker`` (set by the controller: what checks
+    edited rows by the rules the file was checked with), ``setData``/``write_cells``; signals
+    ``cellsEdited`` and ``recheckNeeded``."""
+
+    #: cells changed by ``setData``/``write_cells(record=True)``: [(row, sheet column, before, after)]
+    cellsEdited = Signal(object)
+    #: so many rows changed that they are checked again on a pool thread (the controller does it)
+    recheckNeeded = Signal()
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.sheet = None
         self.mapping = None
+        self.fixes = Fixes(None)
+        self.make_checker = None            # (sheet, mapping) -> core RowChecker, as the rows were checked
+        self.editing_enabled = True
+        self.edit_count = 0                 # cells written so far (any file): "fixed since the upload?"
+        self._checker = None
         self.phone_fields: set[str] = set()
         self.outcomes: list = []
         self.v = prepare_rows(None, [], None)
         self._brushes = {c: QBrush(QColor(c.colour)) for c in Category}
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
         self._icons = None
         # filter / search / sort: None = every row in file order
         self._categories: set[Category] | None = None
@@ -166,6 +177,8 @@ class ImportModel(QAbstractTableModel):
         self.phone_fields = set(mapping.phone_fields) if mapping is not None else set()
         self.outcomes = [None] * len(view.prepared)
         self.v = view
+        self.fixes = Fixes(sheet)
+        self._checker = None
         self._order = None
         self._pos = {}
         self._compute_order()
@@ -175,6 +188,7 @@ class ImportModel(QAbstractTableModel):
         """New validation after a mapping change; keeps the outcomes already received."""
         self.mapping = mapping
         self.phone_fields = set(mapping.phone_fields)
+        self._checker = None
         if self._order is not None:
             self.beginResetModel()
             self.v = view
@@ -243,9 +257,11 @@ class ImportModel(QAbstractTableModel):
 
     def failed_rows(self, include_rejections: bool = False) -> list[int]:
         """Rows a retry would send again: failed or unsent outcomes (not invalid rows); rejections
-        (DNC, duplicate...) only when ``include_rejections``."""
+        (DNC, duplicate...) only when ``include_rejections``; never a lead someone was editing
+        (110: ``codes.never_resend``), whose resend would overwrite that person's work."""
         wanted = RETRY_CATEGORIES | REJECTION_CATEGORIES if include_rejections else RETRY_CATEGORIES
-        return [r for r, o in enumerate(self.outcomes) if o is not None and o.category in wanted]
+        return [r for r, o in enumerate(self.outcomes)
+                if o is not None and o.category in wanted and not never_resend(o.code)]
 
     @property
     def has_rejections(self) -> bool:
@@ -397,14 +413,23 @@ class ImportModel(QAbstractTableModel):
                     return ERROR_TINT if issue[0] else WARNING_TINT
             return self._brushes[self.category(r)]
         if role == Qt.ItemDataRole.ForegroundRole:
+            if c >= FIXED and (r, c - FIXED) in self.fixes:
+                return EDITED_TEXT
             return IGNORED_TEXT if c in self.v.ignored_columns else TEXT
         if role == Qt.ItemDataRole.ToolTipRole:
             issue = self.v.cell_issues.get((r, c))
-            if issue is not None:
-                return issue[1]
-            if c in (RESULT, CODE, MESSAGE):
+            tip = issue[1] if issue is not None else None
+            if tip is None and c in (RESULT, CODE, MESSAGE):
                 return self._result_tooltip(r)
-            return None
+            if c >= FIXED:
+                original = self.fixes.original(r, c - FIXED)
+                if original is not None:
+                    fixed = f"Fixed here; the file has \u2018{original}\u2019." if original else \
+                        "Fixed here; empty in the file."
+                    tip = f"{tip}\n{fixed}" if tip else fixed
+            return tip
+        if role == Qt.ItemDataRole.FontRole and c >= FIXED and (r, c - FIXED) in self.fixes:
+            return self._italic
         if role == Qt.ItemDataRole.DecorationRole:
             if c >= FIXED:
                 issue = self.v.cell_issues.get((r, c))

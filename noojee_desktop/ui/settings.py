@@ -73,11 +73,20 @@ class AppSettings:
         self._s.setValue("import/recent", [path, *files][:MAX_RECENT])
 
     # on/off options (the import tab's upload options) ---------------------------------
-    def flag(self, key: str) -> bool:
-        return str(self._s.value(key, "false")).lower() == "true"
+    def flag(self, key: str, default: bool = False) -> bool:
+        return str(self._s.value(key, "true" if default else "false")).lower() == "true"
 
     def set_flag(self, key: str, on: bool) -> None:
         self._s.setValue(key, "true" if on else "false")
+        self._s.sync()
+
+    # typed values (e.g. the disposition an update gives every row, per template) -------------
+    def text(self, key: str, default: str = "") -> str:
+        value = self._s.value(key, default)
+        return str(value) if value is not None else default
+
+    def set_text(self, key: str, value: str) -> None:
+        self._s.setValue(key, value)
         self._s.sync()
 
     def sync(self) -> None:

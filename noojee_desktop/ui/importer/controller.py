@@ -13,6 +13,7 @@ import enum
 import gc
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import qasync
@@ -21,17 +22,16 @@ from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
+from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
 from noojee_desktop.ui.importer.upload_run import (
-    HALTED_TEXT, UploadRunner, already_loaded, fmt_duration, job_lock, job_spec, make_engine, retry_job,
+    HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
 )
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-# upload options remembered across sessions (AppSettings.flag keys)
-OPT_ALLOW_DUPLICATES = "import/allow_duplicates"
-OPT_GENERATE_IDS = "import/generate_external_ids"
+__all__ = ["Actions", "ImportController", "OPT_ALLOW_DUPLICATES", "RUNNING", "State"]
 
 
 class State(enum.Enum):
@@ -73,6 +73,7 @@ class ImportController(QObject):
     uploadStarted = Signal(int)            # an upload's engine starts: rows in the job
     statusChanged = Signal(str)            # the upload's status line ("Preparing...", "Finished in ...")
     optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
+    modeChanged = Signal(str, str)         # (insert or update, an update's disposition for every row or "")
     problem = Signal(str, object)          # (title, exception or message): to show in a box
     halted = Signal(str)                   # the engine paused itself: why, and what to change
     busy = Signal(str)                     # the list is being uploaded elsewhere (who, since when): nothing sent
@@ -88,6 +89,8 @@ class ImportController(QObject):
         self._ask_already_loaded = ask_already_loaded
         self._settings = settings
         self.model = ImportModel(self)
+        self.model.recheckNeeded.connect(self.recheck)
+        self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
         self.runner.resultsApplied.connect(self._results_applied)
@@ -102,10 +105,9 @@ class ImportController(QObject):
         self._engine_done = None        # the last finished engine: "Retry failed rows" uses it
         self._upload_mapping = None     # the mapping the last upload's leads were built with
         self._stop_requested = False    # Stop pressed while the upload was still preparing
-        self._validated_allow_dup = False
+        self._validated = None          # the options.CheckWith the rows shown were checked with
         self.last_summary = None        # the last upload's JobSummary (None: none, or it failed)
-        self._options = {"allow_duplicates": settings.flag(OPT_ALLOW_DUPLICATES),
-                         "generate_external_ids": settings.flag(OPT_GENERATE_IDS)}
+        self.opts = UploadOptions(settings, self)
         self._template = None           # the template the file was last mapped for
         session.clientChanged.connect(self._client_changed)
         session.choiceChanged.connect(self._choice_changed)
@@ -139,6 +141,7 @@ class ImportController(QObject):
             state = State.CHECKED
         else:
             state = State.IDLE
+        self.model.editing_enabled = state in (State.CHECKED, State.FINISHED)
         if state is not self._state:
             self._state = state
             self.stateChanged.emit(state)
@@ -157,6 +160,8 @@ class ImportController(QObject):
             tip = "Connect to a dialler first"
         elif not session.chosen:
             tip = "Choose a template, campaign and allocation first"
+        elif self.opts.update:
+            tip = "Send every row that passed the checks as an update of the lead with its external id"
         else:
             tip = "Send every row that passed the checks"
         retry = ready and s is State.FINISHED
@@ -168,19 +173,38 @@ class ImportController(QObject):
     # options ---------------------------------------------------------------------------
     @property
     def options(self) -> dict[str, bool]:
-        return dict(self._options)
+        """The two upload boxes as ticked now (an update journals both off: ``opts.flags()``)."""
+        o = self.opts
+        return {"allow_duplicates": o.allow_duplicates, "generate_external_ids": o.generate_external_ids}
+
+    @property
+    def mode(self) -> str:
+        """insert (add new leads) or update (change leads found by their external id)."""
+        return self.opts.mode
 
     def set_options(self, allow_duplicates: bool, generate_external_ids: bool) -> None:
         """The upload options (remembered; a resumed job shows those it was journaled with)."""
-        new = {"allow_duplicates": bool(allow_duplicates), "generate_external_ids": bool(generate_external_ids)}
-        if new == self._options:
-            return
-        self._options = new
-        self._settings.set_flag(OPT_ALLOW_DUPLICATES, new["allow_duplicates"])
-        self._settings.set_flag(OPT_GENERATE_IDS, new["generate_external_ids"])
-        self.optionsChanged.emit(new["allow_duplicates"], new["generate_external_ids"])
+        if self.opts.set_flags(allow_duplicates, generate_external_ids):
+            self.optionsChanged.emit(self.opts.allow_duplicates, self.opts.generate_external_ids)
+            self._options_edited()
+
+    def set_mode(self, mode: str, disposition: str | None = None) -> None:
+        """Add new leads or update existing ones; ``disposition``: an update's one disposition
+        for every row ("" = from the column; None = keep the template's remembered one)."""
+        changed = self.opts.set_mode(mode)
+        if disposition is not None:
+            changed = self.opts.set_disposition(disposition) or changed
+        if changed:
+            self.modeChanged.emit(self.opts.mode, self.opts.disposition)
+            self._options_edited()
+
+    def set_disposition(self, text: str) -> None:
+        self.set_mode(self.opts.mode, text)
+
+    def _options_edited(self) -> None:
         if self._job is None:        # (a read or check running now re-checks when it ends)
             self._recheck_if_options_changed()
+        self._settle()
 
     # loading ---------------------------------------------------------------------------
     def load(self, path: Path, sheet_name: str | None = None) -> None:
@@ -189,17 +213,16 @@ class ImportController(QObject):
             self.problem.emit("Upload running", "Stop the upload before opening another file.")
             return
         self.cancel_load()
-        from noojee_desktop.core.sheet import read_sheet, validate
+        from noojee_desktop.core.sheet import read_sheet
 
         template = self.session.ids[0]
         store = self.session.store
-        allow = self._options["allow_duplicates"]
+        how = self.opts.check_with()
 
         def work(progress, cancel):
             sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
             mapping = store.suggest(template, sheet.headers) if template is not None else _auto_map(sheet.headers)
-            prepared = validate(sheet, mapping, allow_duplicates=allow)
-            return sheet, mapping, prepare_rows(sheet, prepared, mapping), allow
+            return sheet, mapping, prepare_rows(sheet, check_rows(sheet, mapping, how), mapping), how
 
         self.load_path = Path(path)
         self.fileLoading.emit(self.load_path)
@@ -217,8 +240,9 @@ class ImportController(QObject):
 
     def _loaded(self, result) -> None:
         self._job = None
-        sheet, mapping, view, allow = result
-        self._validated_allow_dup = allow
+        sheet, mapping, view, how = result
+        self._validated = how
+        self.model.make_checker = partial(row_checker, how=how)
         self.model.set_data(sheet, view, mapping)
         self._engine_done = None
         self._settings.add_recent_file(str(sheet.path))
@@ -244,6 +268,9 @@ class ImportController(QObject):
     # mapping ---------------------------------------------------------------------------
     def _choice_changed(self, template, _campaign, _allocation) -> None:
         old, self._template = self._template, template
+        if template != old and not self._running and self.opts.for_template(template):
+            self.optionsChanged.emit(self.opts.allow_duplicates, self.opts.generate_external_ids)
+            self.modeChanged.emit(self.opts.mode, self.opts.disposition)
         if template != old and self.model.sheet is not None and not self._running:
             headers = self.model.sheet.headers
             self.remap(self.session.store.suggest(template, headers) if template is not None
@@ -272,8 +299,6 @@ class ImportController(QObject):
 
     def remap(self, mapping, rebuild_header: bool = True) -> None:
         """Check the file again with a new mapping (off the GUI thread); saved per template."""
-        from noojee_desktop.core.sheet import validate
-
         sheet = self.model.sheet
         if sheet is None:
             return
@@ -286,14 +311,15 @@ class ImportController(QObject):
         if self._job is not None:
             self._job.cancel()
         outcomes = list(self.model.outcomes)
-        allow = self._options["allow_duplicates"]
+        how = self.opts.check_with()
 
         def work(progress, cancel):
-            return prepare_rows(sheet, validate(sheet, mapping, allow_duplicates=allow), mapping, outcomes)
+            return prepare_rows(sheet, check_rows(sheet, mapping, how), mapping, outcomes)
 
         def done(view):
             self._job = None
-            self._validated_allow_dup = allow
+            self._validated = how
+            self.model.make_checker = partial(row_checker, how=how)
             self.model.set_prepared(view, mapping)
             self.checked.emit(mapping, rebuild_header)
             self.resultsChanged.emit()
@@ -304,11 +330,18 @@ class ImportController(QObject):
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
         self._settle()
 
+    def recheck(self) -> None:
+        """Check every row again off the GUI thread (after edits of more rows than the table
+        re-checks at once); editing waits meanwhile."""
+        if self.model.sheet is not None and self.model.mapping is not None:
+            self.remap(self.model.mapping, rebuild_header=False)
+
     def _recheck_if_options_changed(self) -> None:
-        """Duplicate phones in the file are errors or warnings depending on "Allow duplicates":
-        check the file again (off the GUI thread) when the box no longer matches the last check."""
+        """Duplicate phones in the file are errors or warnings depending on "Allow duplicates", and
+        an update is checked by other rules: check the file again (off the GUI thread) when the
+        options no longer match the last check."""
         if (self.model.sheet is not None and self.model.mapping is not None and not self._running
-                and self._validated_allow_dup != self._options["allow_duplicates"]):
+                and self._validated != self.opts.check_with()):
             self.remap(self.model.mapping, rebuild_header=False)
 
     # upload ----------------------------------------------------------------------------
@@ -318,8 +351,14 @@ class ImportController(QObject):
 
     def retry(self, include_rejections: bool = False) -> None:
         """Send the failed rows again (and the refused ones with ``include_rejections``)."""
-        if self.can_retry:
-            self.tasks.add(self.upload(retry=True, include_rejections=include_rejections))
+        if not self.can_retry:
+            return
+        if not self.model.failed_rows(include_rejections):
+            # (what is left are leads someone was editing (110): never sent again by the app)
+            self.statusChanged.emit("Nothing to send again: a lead someone was editing (code 110) is never "
+                                    "sent again by the app; check it in Noojee.")
+            return
+        self.tasks.add(self.upload(retry=True, include_rejections=include_rejections))
 
     def rejected_count(self) -> int:
         return len(self.model.failed_rows(include_rejections=True)) - len(self.model.failed_rows())
@@ -342,28 +381,34 @@ class ImportController(QObject):
         lock = None
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            done = self._engine_done
+            # rows fixed in the table since the last upload of this file: Upload sends them (and
+            # Retry the failed rows with them) as a job that continues the last one
+            fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
-            if lock is not None and not retry and resume_job_id is None:
+            if lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
                 skip = await self._already_loaded_choice()
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."
                 return
             retry_rows = model.failed_rows(include_rejections) if retry else []
-            if retry and self._engine_done is not None and (
-                    model.mapping != self._upload_mapping or self._engine_done.job.settings() != self._options):
-                # leads rebuilt with the new mapping and options, journaled on a pool thread
-                done, options, journal = self._engine_done, dict(self._options), self.session.journal()
+            if fixed or retry and done is not None and (
+                    model.mapping != self._upload_mapping or done.job.settings() != self.opts.job_settings()):
+                # leads rebuilt with the new mapping, options and fixes, journaled on a pool thread
+                options, journal = self.opts.flags(), self.session.journal()
                 resume_job_id = await run_in_background(
                     lambda _p, _c: retry_job(journal, done, model, retry_rows, options), parent=self)
                 retry = False
             if self._stop_requested:
                 return
             engine = self._engine_done if retry else make_engine(
-                self.session, model, self._options, resume_job_id, self.runner.engine_client(self.session), skip)
+                self.session, model, self.opts.flags(), resume_job_id, self.runner.engine_client(self.session), skip,
+                mode=self.opts.mode, extra=self.opts.extra())
             if retry:
                 model.reset_outcomes(retry_rows)
             # (a resumed job: the engine reports the rows finished before)
             self._upload_mapping = model.mapping
+            self._upload_edits = model.edit_count
             self._engine = engine
             self.uploadStarted.emit(len(model.prepared))
             self.statusChanged.emit("Starting\u2026")
@@ -392,7 +437,7 @@ class ImportController(QObject):
         from noojee_desktop.core import jobs
 
         spec = (self._engine_done.job if retry and self._engine_done is not None
-                else job_spec(self.session, self.model, self._options, resume_job_id))
+                else job_spec(self.session, self.model, self.opts.flags(), resume_job_id))
         try:
             return job_lock(self.session, spec).acquire()
         except jobs.JobBusy as e:
@@ -431,18 +476,9 @@ class ImportController(QObject):
         self.finished.emit(summary)
 
     def _finish_text(self, summary) -> None:
-        if summary is None:
-            self.statusChanged.emit("Stopped.")
-            return
-        elapsed = fmt_duration(summary.elapsed)
-        if summary.stopped == "cancelled":
-            text = f"Stopped after {elapsed}; unsent rows can be sent with Retry."
-        elif summary.stopped:
-            text = f"Stopped: {summary.message}"
+        if summary is not None and summary.stopped and summary.stopped != "cancelled":
             self.problem.emit("The upload stopped", summary.message or "The dialler stopped answering.")
-        else:
-            text = f"Finished in {elapsed}: {summary.inserted:,} of {summary.total:,} inserted."
-        self.statusChanged.emit(text)
+        self.statusChanged.emit(finish_text(summary))
 
     def _results_applied(self) -> None:
         self.resultsChanged.emit()

@@ -75,7 +75,8 @@ class ResumeFlow(QObject):
         if None in (t, c, a) or sheet is None or not sheet.fingerprint:
             return None
         try:
-            return jobs.find_resumable(self.session.journal(), sheet.fingerprint, self.session.server_ids(), t, c, a)
+            return jobs.find_resumable(self.session.journal(), sheet.fingerprint, self.session.server_ids(), t, c, a,
+                                       self.controller.mode)
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return None
@@ -106,6 +107,7 @@ class ResumeFlow(QObject):
         """Resume ``job`` (the question's Resume) with its journaled options; the table is checked
         with them first."""
         self.controller.set_options(**journaled_options(job.settings))
+        self.controller.set_mode(jobs.job_mode(job), str(job.settings.get("disposition") or ""))
         if not await self._checked():
             self.error.emit("Cannot resume the upload",
                             f"Checking the file again took longer than {self.wait:g} s. Press Upload to try again.")
@@ -133,8 +135,6 @@ class ResumeFlow(QObject):
             self.failed.emit(f"Cannot resume here: that upload went to {job.server}, but this window is "
                              f"connected to {server_id(session.journal_server)}. Connect to {job.server} to resume it.")
             return
-        # the upload continues with the options it was journaled with (and the file is checked with them)
-        controller.set_options(**journaled_options(job.settings))
         self.working.emit(f"Reopening {path.name} and choosing {job.campaign[1] or job.campaign[0]} / "
                           f"{job.allocation[1] or job.allocation[0]}\u2026")
         ids = (job.template[0], job.campaign[0], job.allocation[0])
@@ -146,6 +146,10 @@ class ResumeFlow(QObject):
                                  f"within {self.wait:g} s. Check the connection and that they still exist, then "
                                  "press Resume again, or Discard this upload.")
                 return
+        # the upload continues with the options it was journaled with (and the file is checked with
+        # them); set after the choice, which brings the template's own
+        controller.set_options(**journaled_options(job.settings))
+        controller.set_mode(jobs.job_mode(job), str(job.settings.get("disposition") or ""))
         fut = asyncio.get_running_loop().create_future()
 
         def ended(ok: bool) -> None:

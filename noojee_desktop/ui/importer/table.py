@@ -12,6 +12,7 @@ from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QLineEdit, QTableView
 
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.sheet.fixes import NEEDS_FIXING
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.symbols import result_text
 from noojee_desktop.ui.upload_thread import gui_painting
@@ -21,6 +22,7 @@ from noojee_desktop.ui.widgets import name
 def result_filters() -> list[tuple[str, set[Category] | None]]:
     return [
         ("All rows", None),
+        ("Needs fixing", set(NEEDS_FIXING)),
         ("Failed or not sent", set(FAILED_CATEGORIES) | {Category.PENDING}),
         ("Rejected (duplicate, DNC, other)", set(REJECTION_CATEGORIES)),
     ] + [(result_text(c), {c}) for c in Category]
@@ -56,8 +58,11 @@ class TablePart(QObject):
         self.table.setHorizontalHeader(self.header)
         self.table.horizontalScrollBar().valueChanged.connect(self.header.follow_scroll)
         self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # cells are fixed in place, as in a spreadsheet: double-click, F2 or just typing
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        triggers = QAbstractItemView.EditTrigger
+        self.table.setEditTriggers(triggers.DoubleClicked | triggers.EditKeyPressed | triggers.AnyKeyPressed)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
@@ -80,6 +85,7 @@ class TablePart(QObject):
         self.filter_combo.currentIndexChanged.connect(
             lambda i: model.set_categories(self.filter_combo.itemData(i)))
 
+        self._update = (False, "")      # (updating, the disposition for every row)
         self.notice = QLabel("")
         name(self.notice, "importNotice")
         self.notice.setWordWrap(True)
@@ -110,11 +116,19 @@ class TablePart(QObject):
             self.header.set_phone_fields(set(mapping.phone_fields))
         self.update_notice()
 
+    def show_mode(self, mode: str, disposition: str) -> None:
+        """Updating (``mode`` "update") is checked by other rules: the notice says which."""
+        self._update = (mode == "update", disposition)
+        self.update_notice()
+
     def update_notice(self) -> None:
         sheet, model = self.model.sheet, self.model
         if sheet is None:
             return
-        problems = model.mapping.problems(sheet.headers) if model.mapping is not None else []
+        update, disposition = self._update
+        problems = model.mapping.problems(sheet.headers, update=update) if model.mapping is not None else []
+        if update and disposition:   # one disposition for every row: no column needed
+            problems = [p for p in problems if "(njDisposition)" not in p]
         invalid = model.counts.get(Category.INVALID, 0)
         lines = list(sheet.notes[:3]) + problems
         if invalid:
@@ -123,12 +137,13 @@ class TablePart(QObject):
             rows = "1 row needs" if one else f"{invalid:,} rows need"
             if model.has_outcomes:
                 them = "it" if one else "them"
-                lines.append(f"\u270e {rows} fixing and {'was' if one else 'were'} not sent: fix {them} in the "
-                             f"file and load it again (Export failed rows saves {them} with any other rows "
-                             "still to load).")
+                lines.append(f"\u270e {rows} fixing and {'was' if one else 'were'} not sent: fix {them} right "
+                             "here (double-click a red cell, or select it and type), then press Upload to send "
+                             f"{them}.")
             else:
                 lines.append(f"\u270e {rows} fixing before {it} can be sent; {they_are} marked in red (hover a "
-                             "cell to see why). The other rows can be uploaded.")
+                             "cell to see why). Fix a cell right here: double-click it, or select it and type; "
+                             "Enter goes to the next row to fix. The other rows can be uploaded as they are.")
         self.notice.setText("\n".join(lines))
         self.notice.setStyleSheet("color: #8a1c1c;" if problems or invalid else "")
         self.notice.setVisible(bool(lines))

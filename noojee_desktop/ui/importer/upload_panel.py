@@ -1,22 +1,37 @@
-"""The upload panel: Upload / Pause / Stop upload, the progress bar and status line, and the
-upload options (allow duplicate phones, safe external ids).
+"""The upload panel: Upload / Pause / Stop upload, the progress bar and status line, the mode
+(add new leads / update existing leads) and the options of each: allow duplicate phones and
+safe external ids when adding, one disposition for every row when updating.
 
 It asks with signals (``uploadRequested``, ``pauseToggled(bool)``, ``stopRequested``,
-``optionsEdited(allow, safe)``) and shows the controller's state, actions and progress.
+``optionsEdited(allow, safe)``, ``modeEdited(mode)``, ``dispositionEdited(text)``) and shows the
+controller's state, actions, mode and progress.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QVBoxLayout,
+    QWidget,
+)
 
 from noojee_desktop.ui.importer.controller import Actions, State
+from noojee_desktop.ui.importer.options import INSERT, UPDATE
 from noojee_desktop.ui.importer.upload_run import HALTED_TEXT, fmt_duration
 from noojee_desktop.ui.widgets import name
 
 SAFE_IDS_TIP = ("Rows without an external id get one made from the file and the row's content "
-                "(starting NJL-), the same every time. If a reply is lost, the row can then be sent "
-                "again safely: the dialler recognises it instead of inserting it twice.")
+                "(starting NJL-), the same every time. The dialler finds a lead only by its external id, "
+                "so only leads that have one can be updated or withdrawn later (Upload history). If a "
+                "reply is lost, the row can also be sent again safely: the dialler recognises it instead "
+                "of inserting it twice. Remembered for each template.")
+UPDATE_TIP = ("Change leads that are already in the dialler: each row is found by its external id "
+              "(njExternalLeadId, needed on every row). A cell that says <No Change> keeps that field "
+              "as it is. The disposition's actions fire on the dialler as if an agent had set it.")
+DISPOSITION_TIP = ("The disposition every row gets, exactly as spelt in the template (the dialler cannot "
+                   "list them; an unknown one comes back as 'Unknown disposition'). Empty: each row's own, "
+                   "from the column mapped to njDisposition. <No Change> keeps each lead's. Remembered for "
+                   "each template.")
 SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
                  "reply was lost cannot be retried automatically (it might be inserted twice).")
 
@@ -38,6 +53,8 @@ class UploadPanel(QWidget):
     pauseToggled = Signal(bool)
     stopRequested = Signal()
     optionsEdited = Signal(bool, bool)     # (allow duplicates, generate external ids)
+    modeEdited = Signal(str)               # insert or update
+    dispositionEdited = Signal(str)        # an update's disposition for every row ("" = the column's)
 
     def __init__(self, allow_duplicates: bool, generate_ids: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +84,38 @@ class UploadPanel(QWidget):
         buttons.addWidget(self.rate_label)
         layout.addLayout(buttons)
 
+        mode_row = QHBoxLayout()
+        self.add_radio = QRadioButton("A&dd new leads")
+        name(self.add_radio, "addModeRadio")
+        self.add_radio.setToolTip("Insert every row as a new lead")
+        self.update_radio = QRadioButton("Update e&xisting leads")
+        name(self.update_radio, "updateModeRadio")
+        self.update_radio.setToolTip(UPDATE_TIP)
+        self.add_radio.setChecked(True)
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.addButton(self.add_radio)
+        self._mode_group.addButton(self.update_radio)
+        self.update_radio.toggled.connect(lambda on: self.modeEdited.emit(UPDATE if on else INSERT))
+        self.disposition_label = QLabel("Dispositio&n for every row:")
+        self.disposition_edit = QLineEdit()
+        name(self.disposition_edit, "dispositionEdit")
+        self.disposition_edit.setPlaceholderText("empty: from the njDisposition column")
+        self.disposition_edit.setToolTip(DISPOSITION_TIP)
+        self.disposition_edit.setMaximumWidth(260)
+        self.disposition_label.setBuddy(self.disposition_edit)
+        self.disposition_edit.editingFinished.connect(
+            lambda: self.dispositionEdited.emit(self.disposition_edit.text().strip()))
+        self.update_note = QLabel("Rows are found by their external id; <No Change> keeps a field as it is.")
+        name(self.update_note, "updateNote")
+        self.update_note.setStyleSheet("color: #555555; font-style: italic;")
+        for w in (self.add_radio, self.update_radio):
+            mode_row.addWidget(w)
+        mode_row.addSpacing(16)
+        for w in (self.disposition_label, self.disposition_edit, self.update_note):
+            mode_row.addWidget(w)
+        mode_row.addStretch(1)
+        layout.addLayout(mode_row)
+
         options = QHBoxLayout()
         self.allow_dup_check = QCheckBox("Allow duplicate phone numbers")
         name(self.allow_dup_check, "allowDuplicatesCheck")
@@ -74,7 +123,7 @@ class UploadPanel(QWidget):
             "Send leads even when their phone number is already in the campaign or appears twice "
             "in this file. Off: the dialler refuses them as duplicates.")
         self.safe_ids_check = QCheckBox("Give rows without an external id a safe one "
-                                        "(lets a lost reply be retried without inserting twice)")
+                                        "(so they can be updated or withdrawn later)")
         name(self.safe_ids_check, "generateExternalIdsCheck")
         self.safe_ids_note = QLabel("recommended with duplicates allowed")
         name(self.safe_ids_note, "safeIdsNote")
@@ -89,7 +138,9 @@ class UploadPanel(QWidget):
         options.addWidget(self.safe_ids_note)
         options.addStretch(1)
         layout.addLayout(options)
+        self._options_row = [self.allow_dup_check, self.safe_ids_check]
         self._hint()
+        self.show_mode(INSERT, "")
 
     # asking -----------------------------------------------------------------------------
     @Slot()
@@ -98,7 +149,8 @@ class UploadPanel(QWidget):
         self.optionsEdited.emit(self.allow_dup_check.isChecked(), self.safe_ids_check.isChecked())
 
     def _hint(self) -> None:
-        hint = self.allow_dup_check.isChecked() and not self.safe_ids_check.isChecked()
+        hint = (self.allow_dup_check.isChecked() and not self.safe_ids_check.isChecked()
+                and not self.update_radio.isChecked())
         self.safe_ids_note.setVisible(hint)
         self.safe_ids_check.setToolTip(SAFE_IDS_TIP + (SAFE_IDS_HINT if hint else ""))
 
@@ -111,6 +163,21 @@ class UploadPanel(QWidget):
             box.blockSignals(False)
         self._hint()
 
+    def show_mode(self, mode: str, disposition: str) -> None:
+        """Adding: the insert options; updating: the disposition for every row."""
+        update = mode == UPDATE
+        for radio, on in ((self.update_radio, update), (self.add_radio, not update)):
+            radio.blockSignals(True)
+            radio.setChecked(on)
+            radio.blockSignals(False)
+        if self.disposition_edit.text().strip() != disposition:
+            self.disposition_edit.setText(disposition)
+        for w in (self.disposition_label, self.disposition_edit, self.update_note):
+            w.setVisible(update)
+        for w in self._options_row:
+            w.setVisible(not update)
+        self._hint()
+
     def show_actions(self, a: Actions) -> None:
         self.upload_button.setEnabled(a.upload)
         self.upload_button.setToolTip(a.upload_tip)
@@ -118,6 +185,8 @@ class UploadPanel(QWidget):
         self.cancel_button.setEnabled(a.control)
         self.allow_dup_check.setEnabled(a.options)
         self.safe_ids_check.setEnabled(a.options)
+        for w in (self.add_radio, self.update_radio, self.disposition_edit):
+            w.setEnabled(a.options)
 
     def show_state(self, state: State) -> None:
         paused = state is State.PAUSED

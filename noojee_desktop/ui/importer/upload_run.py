@@ -27,10 +27,28 @@ def fmt_duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def job_spec(session, model, options: dict[str, bool], resume_job_id: int | None = None, skip=None):
+def finish_text(summary) -> str:
+    """The status line after a job ended (``summary`` None: it stopped before a summary)."""
+    from noojee_desktop.core.codes import Category
+
+    if summary is None:
+        return "Stopped."
+    elapsed = fmt_duration(summary.elapsed)
+    if summary.stopped == "cancelled":
+        return f"Stopped after {elapsed}; unsent rows can be sent with Retry."
+    if summary.stopped:
+        return f"Stopped: {summary.message}"
+    updated = summary.counts.get(Category.UPDATED, 0)
+    if updated and not summary.inserted:
+        return f"Finished in {elapsed}: {updated:,} of {summary.total:,} updated."
+    return f"Finished in {elapsed}: {summary.inserted:,} of {summary.total:,} inserted."
+
+
+def job_spec(session, model, options: dict[str, bool], resume_job_id: int | None = None, skip=None, *,
+             mode: str = "insert", extra: dict | None = None):
     """The job (core.jobs): to the current choice with ``options`` (rows in ``skip`` end with
-    their outcome instead of being sent), or a resumed journal job, which goes where it went
-    before with its own options."""
+    their outcome instead of being sent) in ``mode`` (insert, update), or a resumed journal job,
+    which goes where it went before with its own options and mode."""
     from noojee_desktop.core import jobs
 
     sheet = model.sheet
@@ -39,15 +57,17 @@ def job_spec(session, model, options: dict[str, bool], resume_job_id: int | None
         return jobs.resume_spec(record, session.journal_server, sheet.path, sheet.fingerprint)
     (t, c, a), names = session.ids, session.names
     return jobs.new_spec(session.journal_server, (t, names[0]), (c, names[1]), (a, names[2]), sheet.path,
-                         sheet.fingerprint, options, skip)
+                         sheet.fingerprint, options, skip, mode=mode, extra=extra)
 
 
-def make_engine(session, model, options: dict[str, bool], resume_job_id: int | None, client, skip=None):
+def make_engine(session, model, options: dict[str, bool], resume_job_id: int | None, client, skip=None, *,
+                mode: str = "insert", extra: dict | None = None):
     """The engine for the file shown in ``model`` (see ``job_spec``), for the upload thread."""
     from noojee_desktop.core.engine import UploadEngine
 
-    job = job_spec(session, model, options, resume_job_id, skip)
+    job = job_spec(session, model, options, resume_job_id, skip, mode=mode, extra=extra)
     job.name_mapping(model.mapping)      # names for a halt message
+    job.fixes = model.fixes.edits()      # journaled: a resume after a crash sends the fixed values
     return UploadEngine(client, job, model.prepared, session.journal(), concurrency="auto")
 
 
@@ -76,7 +96,7 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
 
     sheet = model.sheet
     return jobs.create_retry_job(journal, done_engine.job, done_engine.job_id, sheet.path, sheet.fingerprint,
-                                 model.prepared, model.outcomes, rows, options)
+                                 model.prepared, model.outcomes, rows, options, model.fixes.edits())
 
 
 class UploadRunner(QObject):
