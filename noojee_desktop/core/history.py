@@ -225,3 +225,55 @@ def plan_withdraw(journal: jr.Journal, job_id: int, disposition: str) -> Withdra
         lead[EXTERNAL_ID] = ext
         plan.leads.append(WithdrawLead(len(plan.leads), rec.row_number, body, lead))
     return plan
+
+
+# -- results file, written again ---------------------------------------------------------------
+
+def job_sheet(journal: jr.Journal, entry: JobEntry):
+    """The sheet a job's results file shows and its outcomes (one per row, None: no answer yet).
+
+    The job's own file when it is still there unchanged (same content, same number of rows);
+    otherwise (moved, edited, a withdraw) the leads as the journal keeps them."""
+    from noojee_desktop.core.sheet import Sheet, SpreadsheetError, read_sheet
+
+    records = journal.rows(entry.id)
+    outcomes = [r.outcome for r in records]
+    path = Path(entry.file_path)
+    job = journal.job(entry.id)
+    if path.is_file() and job is not None and job.fingerprint:
+        try:
+            sheet = read_sheet(path)
+        except SpreadsheetError:
+            sheet = None
+        if sheet is not None and sheet.fingerprint == job.fingerprint and len(sheet.rows) == len(records):
+            return sheet, outcomes
+    leads = [dict(r.lead or {}) for r in records]
+    withdrawn = entry.settings.get("withdraws_job") if entry.mode == "withdraw" else None
+    if withdrawn is not None:   # a withdraw's leads say <No Change>: show them as they were loaded
+        loaded = {str(r.external_id or (r.lead or {}).get(EXTERNAL_ID) or ""): r.lead
+                  for r in journal.rows(int(withdrawn)) if r.lead}
+        leads = [dict(loaded.get(str(lead.get(EXTERNAL_ID, "")), lead)) for lead in leads]
+    names: dict[str, None] = {}
+    for lead in leads:
+        for k in lead:
+            names.setdefault(k, None)
+    headers = [ROW_IN_FILE, *names]
+    rows = [[str(r.row_number or "")] + [str(lead.get(h, "")) for h in headers[1:]] for r, lead in zip(records, leads)]
+    sheet = Sheet(path=path, sheet_name="", sheet_names=[], headers=headers, source_headers=list(headers),
+                  rows=rows, row_numbers=[i + 2 for i in range(len(rows))], fingerprint=job.fingerprint if job else "")
+    return sheet, outcomes
+
+
+def write_job_results(journal: jr.Journal, job_id: int, path: str | Path | None = None) -> Path:
+    """Write job ``job_id``'s results file again (next to its file unless ``path``); the journal
+    remembers where. Raises WithdrawError (no such job) or OSError (cannot be written)."""
+    from noojee_desktop.core.sheet import default_results_path, write_results
+
+    entry = job_entry(journal, job_id)
+    if entry is None:
+        raise WithdrawError(f"There is no job {job_id} in this computer's journal.")
+    sheet, outcomes = job_sheet(journal, entry)
+    target = Path(path) if path is not None else default_results_path(entry.file_path)
+    write_results(target, sheet, outcomes)
+    journal.update_settings(job_id, results_path=str(target))
+    return target

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.is_shut_down = False
         self.tasks = TaskSet()
         self._dialog: ConnectionDialog | None = None
+        self._history = None        # the Upload history dialog, once opened
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -110,6 +111,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.history_action = QAction("Upload &history…", self)
+        self.history_action.setObjectName("historyAction")
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.setToolTip("What this computer loaded; write a results file again; withdraw an upload")
+        self.history_action.triggered.connect(self.open_history)
+        file_menu.addAction(self.history_action)
         file_menu.addSeparator()
         conn = QAction("&Connection\u2026", self)
         conn.triggered.connect(self.open_connection_dialog)
@@ -148,6 +155,20 @@ class MainWindow(QMainWindow):
     def _open_file(self) -> None:
         self.tabs.setCurrentWidget(self.import_tab)
         self.import_tab.open_dialog()
+
+    @Slot()
+    def open_history(self):
+        """The Upload history dialog (one per window), read afresh from the journal."""
+        from noojee_desktop.ui.history import HistoryDialog
+
+        if self._history is None:
+            self._history = HistoryDialog(self.session, self)
+            self.import_tab.uploadFinished.connect(lambda _s: self._history.isVisible() and self._history.refresh())
+        if self._history.isVisible():
+            self._history.raise_()
+            self._history.refresh()
+        self._history.show()
+        return self._history
 
     @Slot()
     def _fill_recent(self) -> None:
@@ -304,6 +325,8 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             await self.import_tab.shutdown()
+            if self._history is not None:
+                await self._history.shutdown()
             self.session.close()
             await self.chooser.tasks.cancel_all()
             await self.lead_form.tasks.cancel_all()

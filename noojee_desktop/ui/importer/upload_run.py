@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from noojee_desktop.ui.upload_thread import UploadThread
@@ -170,7 +171,8 @@ class UploadRunner(QObject):
             self.progressed.emit(self.progress)
 
     async def close(self) -> None:
-        self._timer.stop()
+        if shiboken6.isValid(self._timer):    # (its owner may be gone already: a window torn down)
+            self._timer.stop()
         try:
             await self.thread.close()
         except Exception:
