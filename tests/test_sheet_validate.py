@@ -69,11 +69,10 @@ def test_store_saves_and_reapplies_mapping_when_headings_match(tmp_path):
     again = TemplateFieldStore().suggest(7, ["full name", "MOB", "E-mail"])
     assert again.columns == {"full name": "Name", "MOB": "FirstPhone", "E-mail": None}
     assert again.phone_fields == {"FirstPhone"}
-    # the template's fields were learnt: a file with other headings maps onto them
+    # a mapping teaches no field: the template's fields stay unknown, other headings map to themselves
     other = TemplateFieldStore().suggest(7, ["name", "firstphone", "Fax"])
-    assert other.columns == {"name": "Name", "firstphone": "FirstPhone", "Fax": None}
-    # other templates are unaffected
-    assert TemplateFieldStore().get(8).fields == []
+    assert other.columns == {"name": "name", "firstphone": "firstphone", "Fax": "Fax"}
+    assert not TemplateFieldStore().get(7).known and not other.phones_known
     # stored under the user data dir (XDG_DATA_HOME in tests)
     assert "noojee-desktop" in str(store.path) and store.path.exists()
 
@@ -82,7 +81,7 @@ def test_store_remember_and_damaged_file(tmp_path):
     store = TemplateFieldStore(tmp_path / "fields.json")
     store.remember(3, TEMPLATE + ["njPriority"], {"FirstPhone", "SecondPhone"})
     tf = TemplateFieldStore(tmp_path / "fields.json").get(3)
-    assert tf.fields == TEMPLATE and tf.phone_fields == {"FirstPhone", "SecondPhone"} and tf.confirmed
+    assert tf.fields == TEMPLATE and tf.phone_fields == {"FirstPhone", "SecondPhone"} and tf.known
     (tmp_path / "fields.json").write_text("{not json")
     assert TemplateFieldStore(tmp_path / "fields.json").get(3).fields == []
     assert (tmp_path / "fields.json.bad").exists()

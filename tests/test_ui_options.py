@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick_solar, write_leads
+from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -159,6 +159,7 @@ def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(
 
 def test_single_lead_allow_duplicate_inserts_the_same_phone_again(qtbot, make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     win = open_window(qtbot, make_window, sandbox.url, rows=0)
     form = win.lead_form
     allow = win.findChild(QCheckBox, "leadAllowDuplicatesCheck")

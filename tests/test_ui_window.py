@@ -29,6 +29,7 @@ def pick_solar(qtbot, window) -> None:
 @pytest.fixture
 def connected(make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    ui_helpers.teach_sandbox_fields(sandbox)
     return make_window(["--server", sandbox.url])
 
 

@@ -123,7 +123,7 @@ def test_dialler_down_when_the_job_starts_is_waited_for(sandbox, lead_csv, monke
 def test_dry_run_needs_no_server_with_numeric_ids(lead_csv, tmp_path, capsys):
     path = lead_csv(4, extra=[["No phone", "Sydney", ""]])
     out = tmp_path / "check.csv"
-    code = main([str(path), *IDS, "--dry-run", "--results", str(out)])    # no --server: never contacted
+    code = main([str(path), *IDS, "--phone-field", "FirstPhone", "--dry-run", "--results", str(out)])  # no --server
     err = capsys.readouterr().err
     assert code == 1   # one row needs fixing
     assert "5 rows: 4 can be sent, 1 need fixing" in err and "Dry run: nothing was sent." in err

@@ -27,3 +27,15 @@ def write_leads(path, rows):
         w.writerow(["Name", "City", "FirstPhone"])
         w.writerows(rows)
     return path
+
+
+def teach_sandbox_fields(sandbox) -> None:
+    """Teach the field store (this test's user data dir) every sandbox template's fields, as a user
+    of a real dialler would once (the teach dialog, or an admin's field file): tests that are about
+    something else then start from known fields. Call it before the window is made."""
+    from noojee_desktop.core.sheet import TemplateFieldStore
+
+    store = TemplateFieldStore()
+    store.use_server(sandbox.url)
+    for t in sandbox.data["templates"]:
+        store.remember(t["id"], t["fields"], t["phone_fields"], name=t["name"])

@@ -1,7 +1,7 @@
 """``noojee-desktop update``: change leads already in the dialler from a spreadsheet (updateLeadFast).
 
     noojee-desktop update FILE --server URL --template T --campaign C --allocation A
-        [--disposition NAME] [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...]
+        [--disposition NAME] [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-field NAME ...]
         [--results PATH] [--concurrency N|auto] [--timeout SECONDS] [--outage-tolerance SECONDS]
         [--dry-run] [--resume | --new-upload] [--insecure-http]
 
@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", metavar="NAME", help="which sheet of a workbook (default: the first with data)")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                    help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
-    p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
+    p.add_argument("--phone-field", action="append", default=[], metavar="NAME",
+                   help="a phone field of the template, spelt as in Noojee (repeatable; default: those taught "
+                   "in the app, else guessed from the column names)")
+    p.add_argument("--phone-fields", metavar="F1,F2", help=argparse.SUPPRESS)   # (older scripts)
     p.add_argument("--results", metavar="PATH", help="results file (.xlsx or .csv); default: next to FILE")
     p.add_argument("--concurrency", default="auto", metavar="N|auto",
                    help="calls at once: auto (finds what the dialler takes) or a number")
@@ -122,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sheet, mapping = up._read_and_map(args)
         _check_mapping(args, sheet, mapping)
         rows = validate_update(sheet, mapping, disposition=args.disposition)
-        up._print_validation(rows)
+        up._print_validation(rows, mapping)
         if args.dry_run:
             from noojee_desktop.core.engine import issues_text
             from noojee_desktop.core.outcome import RowOutcome

@@ -1,7 +1,7 @@
 """``noojee-desktop upload``: the headless upload (same engine as the app; for scheduled imports).
 
     noojee-desktop upload FILE --server URL --template T --campaign C --allocation A
-        [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-fields F1,F2,...] [--allow-duplicates]
+        [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-field NAME ...] [--allow-duplicates]
         [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
         [--dry-run] [--resume | --new-upload] [--send-again] [--insecure-http] [--ca-bundle FILE]
         [--outage-tolerance SECONDS] [--contact-hours STATE=NAME ...]
@@ -10,6 +10,11 @@ The API key is read from the environment variable ``NOOJEE_API_KEY``, else from 
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
 (lower-case, with ``:port`` when one is given), e.g. ``keyring.get_password("noojee-desktop",
 "dialler.example.com")``. Never from the command line (it would show in process lists).
+
+The dialler cannot list a template's fields. The columns map onto the fields the app was taught
+for this server and template (or an imported field file), else each column is sent under its own
+heading; ``--phone-field NAME`` (repeatable) names the template's phone fields, and a phone column
+then goes to one of them. With neither, the phone fields are a guess and the command says so.
 
 Rows without an external id get a stable generated one (``NJL-``...) unless ``--no-external-ids``:
 it makes every retry safe, and it is what lets ``update`` and ``withdraw`` reach the leads later.
@@ -95,7 +100,10 @@ def add_job_options(p: argparse.ArgumentParser, *, server_required: bool = False
     p.add_argument("--sheet", metavar="NAME", help="which sheet of a workbook (default: the first with data)")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                    help="send COLUMN as template field FIELD (FIELD empty: leave the column out); repeatable")
-    p.add_argument("--phone-fields", metavar="F1,F2", help="the template's phone fields (default: guessed from names)")
+    p.add_argument("--phone-field", action="append", default=[], metavar="NAME",
+                   help="a phone field of the template, spelt as in Noojee (repeatable). Default: those taught "
+                   "in the app for this server and template; else guessed from the column names, with a warning")
+    p.add_argument("--phone-fields", metavar="F1,F2", help=argparse.SUPPRESS)   # (older scripts)
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
     p.add_argument("--contact-hours", action="append", default=[], metavar="STATE=NAME",
                    help="the Contact Hours set (its name on the dialler) for the leads of a state or territory, "
@@ -181,7 +189,7 @@ def _read_and_validate(args):
 def _read_and_map(args):
     """The file as read, and its columns mapped (saved mapping, --map, --phone-fields); shared by
     ``upload`` and ``update``."""
-    from noojee_desktop.core.sheet import SpreadsheetError, TemplateFieldStore, auto_map, read_sheet
+    from noojee_desktop.core.sheet import SpreadsheetError, auto_map, phone_check, read_sheet
 
     try:
         sheet = read_sheet(args.file, args.sheet)
@@ -191,25 +199,15 @@ def _read_and_map(args):
         _err(f"Reading sheet '{sheet.sheet_name}' (use --sheet to pick another).")
     for note in sheet.notes:
         _err(f"Note: {note}")
-    phones = None
-    if args.phone_fields:
-        phones = {f.strip() for f in args.phone_fields.split(",") if f.strip()}
-    mapping = None
-    if args.template.strip().isdigit() and not args.map:
-        try:
-            mapping = TemplateFieldStore().saved_mapping(int(args.template), sheet.headers)
-        except Exception:
-            mapping = None
-    if mapping is None:
-        known = None
-        if args.template.strip().isdigit():
-            try:
-                known = TemplateFieldStore().get(int(args.template)).fields or None
-            except Exception:
-                known = None
-        mapping = auto_map(sheet.headers, known, phones)
-    if phones is not None:
-        mapping.phone_fields = phones
+    given = [*getattr(args, "phone_field", []), *(args.phone_fields or "").split(",")]
+    phones = {f.strip() for f in given if f.strip()} or None
+    store, template = _field_store(args)
+    tf = store.get(template) if store is not None else None
+    if tf is not None and not args.map and not phones:
+        mapping = store.suggest(template, sheet.headers)     # a saved mapping, or onto the taught fields
+    else:
+        known_phones = tf.phone_fields if tf is not None and tf.phones_known else None
+        mapping = auto_map(sheet.headers, tf.fields if tf is not None else None, phones or known_phones)
     for item in args.map:
         column, sep, field = item.partition("=")
         column, field = column.strip(), field.strip()
@@ -219,19 +217,40 @@ def _read_and_map(args):
             raise UsageError(f"--map: the file has no column '{column}'. Its columns are: "
                              + ", ".join(sheet.headers) + ".")
         mapping.columns[column] = field or None
+    unknown = phone_check(mapping)
+    if unknown:
+        _err(f"Warning: {unknown}. The dialler refuses a lead without one of the template's phone fields (102); "
+             "if it does, the upload stops after a few rows. Give --phone-field NAME (as spelt in Noojee) or "
+             "teach the template's fields in the app.")
     problems = mapping.problems(sheet.headers)
     if problems:
         raise UsageError("The columns cannot be sent as they are mapped:\n  " + "\n  ".join(problems)
-                         + "\nUse --map COLUMN=FIELD and --phone-fields to fix the mapping.")
+                         + "\nUse --map COLUMN=FIELD and --phone-field NAME to fix the mapping.")
     return sheet, mapping
 
 
-def _print_validation(rows) -> None:
-    from noojee_desktop.core.sheet import summarise
+def _field_store(args):
+    """The field store for ``--server`` and the numeric ``--template`` (None, None when there is none
+    or it cannot be read: then nothing is known)."""
+    from noojee_desktop.core.sheet import TemplateFieldStore
+
+    if not args.template.strip().isdigit():
+        return None, None
+    try:
+        store = TemplateFieldStore()
+        store.use_server(args.server or "")
+    except Exception:  # noqa: BLE001 - an unreadable store only means nothing is known
+        return None, None
+    return store, int(args.template)
+
+
+def _print_validation(rows, mapping=None) -> None:
+    from noojee_desktop.core.sheet import phone_check, summarise
 
     s = summarise(rows)
-    _err(f"{s['rows']} rows: {s['sendable']} can be sent, {s['errors']} need fixing, "
-         f"{s['warnings']} with warnings.")
+    unknown = phone_check(mapping)
+    can = f"{unknown}, {s['sendable']} pass the other checks" if unknown else f"{s['sendable']} can be sent"
+    _err(f"{s['rows']} rows: {can}, {s['errors']} need fixing, {s['warnings']} with warnings.")
     shown = 0
     for r in rows:
         for issue in r.issues:
@@ -583,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--server URL is needed (only --dry-run with numeric template, campaign and "
                              "allocation ids can do without).")
         sheet, rows, mapping = _read_and_validate(args)
-        _print_validation(rows)
+        _print_validation(rows, mapping)
         if args.dry_run:
             if not numeric:
                 # names need the server to be resolved; check them, send nothing

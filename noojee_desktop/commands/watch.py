@@ -1,7 +1,7 @@
 """``noojee-desktop watch``: upload every lead list that arrives in a folder (scheduled imports).
 
     noojee-desktop watch INBOX --server URL --template T --campaign C --allocation A
-        [the upload options that apply: --sheet --map --phone-fields --allow-duplicates
+        [the upload options that apply: --sheet --map --phone-field --allow-duplicates
          --generate-external-ids --concurrency --timeout --outage-tolerance --ca-bundle ...]
         [--settle SECONDS] [--min-rows N] [--max-rows N] [--poll] [--poll-interval SECONDS] [--once]
     noojee-desktop watch INBOX --stop [--stop-wait SECONDS]     stop the watch on INBOX cleanly
@@ -411,7 +411,7 @@ class Watch:
             log.exception("reading %s failed", path)
             self._failed(path, f"not read: {type(e).__name__}: {mask(e)}")
             return "moved"
-        up._print_validation(rows)
+        up._print_validation(rows, mapping)
         n = len(rows)
         if self.args.min_rows is not None and n < self.args.min_rows:
             self._failed(path, f"{n} rows, fewer than --min-rows {self.args.min_rows}; nothing was sent")

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 
 from noojee_desktop import APP_NAME, __version__, resources_path
 from noojee_desktop.core.secrets import register_key
-from noojee_desktop.core.sheet import DEFAULT_FIELDS, DEFAULT_PHONES
 from noojee_desktop.ui.chooser import Chooser
 from noojee_desktop.ui.connection import ConnectionBar, ConnectionDialog
 from noojee_desktop.ui.errors import describe_exception, log_dir, show_error
@@ -36,6 +35,13 @@ def default_client_factory(server: str, api_key: str):
     text = server if "://" in server else f"https://{server}"
     loopback = is_loopback_host(urlsplit(text).hostname or "")
     return NoojeeClient(server, api_key, allow_insecure_http=loopback)
+
+
+def sandbox_fields(sandbox) -> dict | None:
+    """The built-in sandbox's own templates' fields ({id: (fields, phone fields)}), from its data."""
+    if sandbox is None:
+        return None
+    return {t["id"]: (list(t["fields"]), set(t["phone_fields"])) for t in sandbox.data["templates"]}
 
 
 def app_icon() -> QIcon:
@@ -97,8 +103,9 @@ class MainWindow(QMainWindow):
         self.chooser.selectionChanged.connect(self._selection_changed)
         self.session.selectRequested.connect(self.chooser.select)
         self.lead_form.fieldsEdited.connect(self._fields_edited)
+        self.session.fieldsChanged.connect(self._show_template_fields)
         self._make_menu()
-        self.lead_form.set_fields(DEFAULT_FIELDS, DEFAULT_PHONES)
+        self._show_template_fields()
         self.resize(1180, 780)
 
     # menu ------------------------------------------------------------------------------
@@ -202,7 +209,8 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot connect", message, details)
             return False
         register_key(api_key)
-        old = self.session.adopt(server, api_key, client)
+        old = self.session.adopt(server, api_key, client,
+                                 known_fields=sandbox_fields(self.sandbox) if sandbox else None)
         self._server_shown = server
         if old is not None:
             self.tasks.add(old.aclose())
@@ -291,15 +299,19 @@ class MainWindow(QMainWindow):
                     f"\u2714 Connected \u00b7 {max(count, 0)} template(s)" if combo.isEnabled()
                     else self.chooser.status_text("template") or "Connecting\u2026",
                     ok=True if combo.isEnabled() else None)
-            if template is not None:
-                fields, phones = self.session.template_fields(template)
-                self.lead_form.set_fields(fields, phones)
+        self._show_template_fields()
+
+    @Slot()
+    def _show_template_fields(self, *_args) -> None:
+        """The single-lead form shows the chosen template's known fields (none: it says so)."""
+        tf = self.session.template_fields()
+        self.lead_form.set_fields(tf.fields, tf.phone_fields)
 
     @Slot(list, set)
     def _fields_edited(self, fields: list, phones: set) -> None:
         template = self.chooser.current_ids()[0]
         if template is not None:
-            self.session.save_template_fields(template, fields, phones)
+            self.session.teach_fields(template, fields, phones)
 
     # closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)

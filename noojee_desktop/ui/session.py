@@ -7,9 +7,11 @@ resume flow); none of them holds the window. It knows:
   the one client of the GUI loop (``client``) and a factory for more (``new_client``: the
   upload thread's own);
 - the current Template / Campaign / Allocation ids and names (``ids``, ``names``);
-- the per-template field store and the upload journal (opened on first use).
+- the field store (what is known of each template's fields on this server: ``template_fields``,
+  taught with ``teach_fields``) and the upload journal (opened on first use).
 
-Signals: ``clientChanged(client)`` after ``adopt``; ``choiceChanged(t, c, a)`` whenever the
+Signals: ``clientChanged(client)`` after ``adopt``; ``fieldsChanged(template)`` after a template's
+fields were taught (or imported: template None, any of them); ``choiceChanged(t, c, a)`` whenever the
 chosen ids change; ``selectRequested(t, c, a)`` asks whoever shows the dropdowns (the main
 window's chooser) to choose these ids (a resume restores the job's destination that way).
 """
@@ -21,7 +23,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from noojee_desktop.core.sheet import DEFAULT_FIELDS, DEFAULT_PHONES, TemplateFieldStore
+from noojee_desktop.core.sheet import TemplateFields, TemplateFieldStore
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ class Session(QObject):
     clientChanged = Signal(object)               # the new client of the GUI loop
     choiceChanged = Signal(object, object, object)   # (template, campaign, allocation) ids; None = not chosen
     selectRequested = Signal(int, int, int)      # please choose these ids in the dropdowns
+    fieldsChanged = Signal(object)               # a template's fields were taught (None: several)
 
     def __init__(self, make_client: Callable[[str, str], object], parent: QObject | None = None,
                  *, store: TemplateFieldStore | None = None) -> None:
@@ -46,12 +49,18 @@ class Session(QObject):
         self._journal = None
 
     # connection ------------------------------------------------------------------------
-    def adopt(self, server: str, api_key: str, client):
+    def adopt(self, server: str, api_key: str, client, *, known_fields: dict | None = None):
         """Use ``client`` (made by ``make_client(server, api_key)``) for this connection from now on;
-        emits ``clientChanged``. Returns the previous client, for the caller to close."""
+        emits ``clientChanged``. Returns the previous client, for the caller to close.
+
+        ``known_fields`` ({template id: (fields, phone fields)}): only for the built-in sandbox,
+        whose own data says its templates' fields; a real dialler's fields are what it is taught."""
         old, self.client = self.client, client
         self.server = server
         self._api_key = api_key
+        self.store.use_server(server)
+        if known_fields is not None:
+            self.store.set_presets(server, known_fields)
         self.clientChanged.emit(client)
         return old
 
@@ -106,15 +115,24 @@ class Session(QObject):
         self.selectRequested.emit(template, campaign, allocation)
 
     # template fields -------------------------------------------------------------------
-    def template_fields(self, template_id: int) -> tuple[list[str], set[str]]:
-        """The template's known fields and phone fields (the defaults for a template never seen)."""
-        tf = self.store.get(template_id)
-        if tf.fields:
-            return list(tf.fields), set(tf.phone_fields)
-        return list(DEFAULT_FIELDS), set(DEFAULT_PHONES)
+    def template_fields(self, template_id: int | None = None) -> TemplateFields:
+        """What is known of the template's fields on this server (default: the chosen template);
+        ``known`` False when nothing was taught: never another template's or made-up fields."""
+        return self.store.get(self.ids[0] if template_id is None else template_id)
 
-    def save_template_fields(self, template_id: int, fields: list[str], phones: set[str]) -> None:
-        self.store.remember(template_id, fields, phones)
+    def teach_fields(self, template_id: int, fields: list[str], phones: set[str]) -> None:
+        """The template's fields as the user taught them; emits ``fieldsChanged``. OSError when
+        the store cannot be written."""
+        name = self.names[0] if template_id == self.ids[0] else ""
+        self.store.remember(template_id, fields, phones, name=name)
+        self.fieldsChanged.emit(template_id)
+
+    def import_fields(self, path) -> list[str]:
+        """An exported field file taught to this server (core.sheet.FieldFileError when it is not
+        one); the templates it taught. Emits ``fieldsChanged(None)``."""
+        taught = self.store.import_file(path)
+        self.fieldsChanged.emit(None)
+        return taught
 
     # journal ---------------------------------------------------------------------------
     def journal(self):

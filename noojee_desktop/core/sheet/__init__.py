@@ -3,7 +3,9 @@
 Typical use (in a worker thread for big files)::
 
     sheet = read_sheet(path, progress=cb, cancel=event)      # SpreadsheetError on a bad file
-    mapping = TemplateFieldStore().suggest(template_id, sheet.headers)
+    store = TemplateFieldStore()
+    store.use_server(server)                                  # fields are kept per server + template
+    mapping = store.suggest(template_id, sheet.headers)         # phone_check(mapping): known?
     rows = validate(sheet, mapping)                           # list[PreparedRow]
     ...upload rows where row.sendable...
     write_results(default_results_path(sheet.path), sheet, outcomes)
@@ -12,19 +14,21 @@ Typical use (in a worker thread for big files)::
 from .fields import (
     CALLBACK,
     CONTACT_HOURS,
-    DEFAULT_FIELDS,
-    DEFAULT_PHONES,
     DISPOSITION,
     EXTERNAL_ID,
+    PHONES_UNKNOWN,
     PRIORITY,
     SYSTEM_FIELD_LABELS,
     SYSTEM_FIELDS,
+    FieldFileError,
     Mapping,
     TemplateFields,
     TemplateFieldStore,
     auto_map,
     guess_phone_fields,
     is_phone_name,
+    phone_check,
+    server_key,
 )
 from .reader import (
     MAX_COLUMNS,
@@ -51,8 +55,9 @@ from .validate import (
 from .update import validate_update
 
 __all__ = [
-    "CALLBACK", "CONTACT_HOURS", "DEFAULT_FIELDS", "DEFAULT_PHONES", "DISPOSITION", "EXTERNAL_ID", "PRIORITY", "SYSTEM_FIELDS", "SYSTEM_FIELD_LABELS",
-    "Mapping", "TemplateFields", "TemplateFieldStore", "auto_map", "guess_phone_fields", "is_phone_name",
+    "CALLBACK", "CONTACT_HOURS", "DISPOSITION", "PHONES_UNKNOWN", "EXTERNAL_ID", "PRIORITY", "SYSTEM_FIELDS", "SYSTEM_FIELD_LABELS",
+    "FieldFileError", "Mapping", "TemplateFields", "TemplateFieldStore", "auto_map", "guess_phone_fields",
+    "is_phone_name", "phone_check", "server_key",
     "MAX_COLUMNS", "MAX_ROWS", "SUPPORTED", "ReadCancelled", "Sheet", "SpreadsheetError", "cell_text", "read_sheet",
     "RESULT_COLUMNS", "default_results_path", "write_results",
     "ERROR", "WARNING", "Issue", "PreparedRow", "normalise_phone", "parse_callback", "summarise", "validate",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import gc
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -80,13 +80,18 @@ class ImportController(QObject):
     journalProblem = Signal(str)           # the journal cannot be written: nothing sent
     finished = Signal(object)              # an upload ended: its JobSummary, or None (error / stopped early)
 
-    def __init__(self, session, settings, parent: QObject | None = None, *, ask_already_loaded=None) -> None:
-        """``ask_already_loaded(sentence)``: an awaitable answer, job_dialogs.SKIP / SEND_AGAIN / None
+    def __init__(self, session, settings, parent: QObject | None = None, *, ask_already_loaded=None,
+                 ask_unknown_phones=None) -> None:
+        """``ask_unknown_phones(sentence)``: an awaitable answer, job_dialogs.SEND_AGAIN (send anyway)
+        or None (nothing is sent), before uploading to a template whose phone fields are not known;
+        without it the upload goes ahead. ``ask_already_loaded(sentence)``: an awaitable answer,
+        job_dialogs.SKIP / SEND_AGAIN / None
         (cancel), when rows of the file were inserted into the campaign by an earlier upload;
         without it they are skipped."""
         super().__init__(parent)
         self.session = session
         self._ask_already_loaded = ask_already_loaded
+        self._ask_unknown_phones = ask_unknown_phones
         self._settings = settings
         self.model = ImportModel(self)
         self.model.recheckNeeded.connect(self.recheck)
@@ -111,6 +116,7 @@ class ImportController(QObject):
         self._template = None           # the template the file was last mapped for
         session.clientChanged.connect(self._client_changed)
         session.choiceChanged.connect(self._choice_changed)
+        session.fieldsChanged.connect(self._fields_changed)
 
     # state -----------------------------------------------------------------------------
     @property
@@ -221,7 +227,7 @@ class ImportController(QObject):
 
         def work(progress, cancel):
             sheet = read_sheet(path, sheet_name, progress=progress, cancel=cancel)
-            mapping = store.suggest(template, sheet.headers) if template is not None else _auto_map(sheet.headers)
+            mapping = store.suggest(template, sheet.headers)
             return sheet, mapping, prepare_rows(sheet, check_rows(sheet, mapping, how), mapping), how
 
         self.load_path = Path(path)
@@ -272,30 +278,33 @@ class ImportController(QObject):
             self.optionsChanged.emit(self.opts.allow_duplicates, self.opts.generate_external_ids)
             self.modeChanged.emit(self.opts.mode, self.opts.disposition)
         if template != old and self.model.sheet is not None and not self._running:
-            headers = self.model.sheet.headers
-            self.remap(self.session.store.suggest(template, headers) if template is not None
-                       else _auto_map(headers))
+            self.remap(self.session.store.suggest(template, self.model.sheet.headers))
         self._settle()
+
+    def _fields_changed(self, template) -> None:
+        """The template's fields were taught: map the file onto them (a saved mapping is kept
+        where it goes to one of them)."""
+        current = self.session.ids[0]
+        if template in (None, current) and self.model.sheet is not None and not self._running:
+            self.remap(self.session.store.suggest(current, self.model.sheet.headers))
 
     def edit_mapping(self, header: str, field) -> None:
         """The user chose ``field`` (None: ignore) for the column ``header``."""
-        from noojee_desktop.core.sheet import Mapping, is_phone_name
+        from noojee_desktop.core.sheet import is_phone_name
 
         mapping = self.model.mapping
         columns = dict(mapping.columns)
         columns[header] = field
         phones = set(mapping.phone_fields)
-        if field and is_phone_name(field):
-            phones.add(field)
-        self.remap(Mapping(columns, phones), rebuild_header=False)
+        if field and not mapping.phones_known and is_phone_name(field):
+            phones.add(field)        # (a guess, like the others, while the phone fields are unknown)
+        self.remap(replace(mapping, columns=columns, phone_fields=phones), rebuild_header=False)
 
     def toggle_phone(self, field: str, on: bool) -> None:
-        from noojee_desktop.core.sheet import Mapping
-
         mapping = self.model.mapping
         phones = set(mapping.phone_fields)
         (phones.add if on else phones.discard)(field)
-        self.remap(Mapping(dict(mapping.columns), phones))
+        self.remap(replace(mapping, columns=dict(mapping.columns), phone_fields=phones))
 
     def remap(self, mapping, rebuild_header: bool = True) -> None:
         """Check the file again with a new mapping (off the GUI thread); saved per template."""
@@ -386,7 +395,9 @@ class ImportController(QObject):
             # Retry the failed rows with them) as a job that continues the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
-            if lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
+            if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():
+                skip = None
+            elif lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
                 skip = await self._already_loaded_choice()
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."
@@ -443,6 +454,16 @@ class ImportController(QObject):
         except jobs.JobBusy as e:
             self.busy.emit(str(e))
             return None
+
+    async def _phones_confirmed(self) -> bool:
+        """The template's phone fields are known, or the user chose to send anyway."""
+        from noojee_desktop.core.sheet import phone_check
+        from noojee_desktop.ui.job_dialogs import SEND_AGAIN
+
+        unknown = phone_check(self.model.mapping)
+        if unknown is None or self._ask_unknown_phones is None:
+            return True
+        return await self._ask_unknown_phones(unknown) == SEND_AGAIN
 
     async def _already_loaded_choice(self):
         """Rows an earlier job inserted into this campaign: {} to send everything, their outcomes
@@ -517,8 +538,3 @@ class ImportController(QObject):
         await self.tasks.cancel_all()
         await self.runner.close()
 
-
-def _auto_map(headers):
-    from noojee_desktop.core.sheet import auto_map
-
-    return auto_map(headers)
