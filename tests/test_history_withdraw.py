@@ -158,17 +158,18 @@ def test_history_of_a_job_from_before_modes_and_an_interrupted_one(tmp_path):
     assert newest.settings["mode"] == "update"
 
 
-def test_the_app_is_not_offered_interrupted_updates_to_resume(tmp_path):
+def test_the_app_is_offered_interrupted_updates_but_not_withdrawals_to_resume(tmp_path):
     from noojee_desktop.core import jobs
 
     with Journal(tmp_path / "j.sqlite3") as journal:
         ids = {}
-        for mode in ("insert", "update"):
+        for mode in ("insert", "update", "withdraw"):
             settings = {} if mode == "insert" else {"mode": mode}
-            ids[mode] = journal.create_job(file_path="/x/l.csv", fingerprint="same file",
+            ids[mode] = journal.create_job(file_path="/x/l.csv",
+                                           fingerprint="withdraw-of-job-1" if mode == "withdraw" else "same file",
                                            server="https://d.example.com", template=(1, ""), campaign=(11, ""),
                                            allocation=(111, ""), settings=settings)
             journal.add_rows(ids[mode], [(0, 2, {"FirstPhone": "0383218000"}, None, None)])
-        assert [j.id for j in jobs.interrupted_jobs(journal)] == [ids["insert"]]
+        assert [j.id for j in jobs.interrupted_jobs(journal)] == [ids["update"], ids["insert"]]
         found = jobs.find_resumable(journal, "same file", ["https://d.example.com"], 1, 11, 111, "update")
         assert found.id == ids["update"]

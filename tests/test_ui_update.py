@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QRadioButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CODE, MESSAGE, RESULT
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -151,3 +151,74 @@ def test_disposition_for_every_row_is_remembered_per_template(qtbot, make_window
     again = make_window(["--server", sandbox.url])
     pick_solar(qtbot, again)
     qtbot.waitUntil(lambda: again.findChild(QLineEdit, "dispositionEdit").text() == "Wrong Number", timeout=5000)
+
+
+def test_an_interrupted_update_is_offered_and_resumed_as_an_update(qtbot, make_window, sandbox, monkeypatch, tmp_path):
+    from noojee_desktop.commands import main as dispatch
+    from noojee_desktop.core.journal import Journal
+    from noojee_desktop.core.outcome import RowOutcome
+    from noojee_desktop.core.sheet import read_sheet
+
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    first = write(tmp_path / "leads.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], FIRST[:3])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:    # the headless command, off this test's running loop
+        assert pool.submit(dispatch, ["upload", str(first), "--server", sandbox.url, "--template", "1",
+                                      "--campaign", "11", "--allocation", "111"]).result(30) == 0
+    changes = write(tmp_path / "later.csv", ["njExternalLeadId", "FirstPhone"], [[f"ACC-{i}", "<No Change>"]
+                                                                             for i in range(3)])
+    with Journal() as journal:   # an update of that file, cut off after its first row
+        job = journal.create_job(file_path=str(changes), fingerprint=read_sheet(changes).fingerprint,
+                                 server=sandbox.url, template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(111, "VIC Week 1"),
+                                 settings={"mode": "update", "disposition": "Call Back"})
+        journal.add_rows(job, [(0, 2, {"njExternalLeadId": "ACC-0"}, "ACC-0",
+                                RowOutcome(Category.UPDATED, 0, "OK", 1))]
+                         + [(i, i + 2, {"njExternalLeadId": f"ACC-{i}"}, f"ACC-{i}", None) for i in (1, 2)])
+    win = make_window(["--server", sandbox.url])
+    tab = win.import_tab
+    qtbot.waitUntil(tab.resume_bar.isVisible, timeout=5000)
+    assert tab.resume_title.text() == "A previous update was interrupted: resume?"
+    with qtbot.waitSignal(tab.uploadFinished, timeout=20000) as done:
+        qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    assert done.args[0].counts[Category.UPDATED] == 3
+    assert tab.controller.mode == "update" and win.findChild(QRadioButton, "updateModeRadio").isChecked()
+    assert win.findChild(QLineEdit, "dispositionEdit").text() == "Call Back"
+    # only the two rows without an answer were sent, with the job's disposition
+    assert sum(1 for r in sandbox.request_log() if "updateLeadFast" in r["path"]) == 2
+    assert {lead["external_id"]: lead["disposition"] for lead in sandbox.leads(11)} == \
+        {"ACC-0": None, "ACC-1": "Call Back", "ACC-2": "Call Back"}
+
+
+def test_the_single_lead_form_updates_only_the_fields_filled_in(qtbot, make_window, sandbox, monkeypatch, tmp_path):
+    teach_sandbox_fields(sandbox)       # the form shows the template's fields once they are known
+    win, _tab, _first = first_upload(qtbot, make_window, sandbox, monkeypatch, tmp_path)
+    form = win.lead_form
+    win.tabs.setCurrentWidget(form)
+    qtbot.mouseClick(win.findChild(QRadioButton, "leadUpdateRadio"), Qt.MouseButton.LeftButton)
+    assert form.updating and form.send_button.text() == "&Send update"
+    assert not form.allow_duplicates.isVisible()
+    result = form.result_label
+
+    # without an external id nothing is sent
+    form.send()
+    qtbot.waitUntil(lambda: "external id" in result.text(), timeout=5000)
+    assert not any("updateLeadFast" in r["path"] for r in sandbox.request_log())
+
+    form.external_id.setText("ACC-2")
+    form.disposition.setText("Sale")
+    form.edits["City"].setText("Ballarat")
+    with qtbot.waitSignal(form.leadSent, timeout=10000) as sent:
+        qtbot.mouseClick(form.send_button, Qt.MouseButton.LeftButton)
+    assert sent.args[0].ok and result.text().startswith(f"{Category.UPDATED.symbol} Updated")
+    lead = next(x for x in sandbox.leads(11) if x["external_id"] == "ACC-2")
+    assert lead["disposition"] == "Sale" and lead["lead"]["City"] == "Ballarat"
+    assert lead["lead"]["Name"] == "Lead 2" and lead["lead"]["FirstPhone"] == "0383218002"   # <No Change>
+    assert "update of external id ACC-2" in form.history.item(0).text() and "Updated" in form.history.item(0).text()
+
+    form.external_id.setText("NOPE")
+    with qtbot.waitSignal(form.leadSent, timeout=10000):
+        qtbot.mouseClick(form.send_button, Qt.MouseButton.LeftButton)
+    assert "Not found (no lead with this external id)" in result.text()
+    assert len(sandbox.leads(11)) == len(FIRST)

@@ -96,8 +96,9 @@ def find_resumable(journal: Journal, fingerprint: str, servers: Iterable[str], t
 
 
 def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> list[JobRecord]:
-    """Uploads to offer for resuming, newest first. Left out: updates and withdrawals (the app
-    cannot resume them yet), jobs another process (or window) is running now, and jobs to a sandbox other than the current server (that practice dialler and
+    """Uploads and updates to offer for resuming, newest first. Left out: withdrawals (resumed from
+    the history's Withdraw dialog, or `withdraw --resume`), jobs another process (or window) is
+    running now, and jobs to a sandbox other than the current server (that practice dialler and
     its leads are gone)."""
     current = set()
     for s in current_servers:
@@ -107,8 +108,8 @@ def interrupted_jobs(journal: Journal, current_servers: Iterable[str] = ()) -> l
             pass
     out = []
     for job in journal.list_interrupted():
-        if job_mode(job) != "insert":
-            continue   # updates and withdrawals are resumed with their command (`update`/`withdraw --resume`)
+        if job_mode(job) not in ("insert", "update"):
+            continue   # a withdraw is resumed by withdrawing the same job with the same disposition again
         host = job.server.split("://", 1)[-1].rsplit(":", 1)[0]
         if host in _LOOPBACK and job.server not in current:
             continue

@@ -3,6 +3,10 @@
 Phone fields are marked; the form checks itself before sending (a phone number is needed,
 numbers must look like numbers); the reply is shown in words and colour, and the leads sent
 this session are listed underneath.
+
+Two modes: add a new lead (insertLeadFast), or update an existing one (updateLeadFast): the
+lead is found by its external id (needed), gets the disposition typed, and only the fields
+filled in change; every empty one is sent as ``<No Change>``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import qasync
 from PySide6.QtCore import QDateTime, QTime, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox,
     QVBoxLayout, QWidget, QScrollArea, QSplitter,
 )
 from PySide6.QtGui import QColor
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
 PHONE_MARK = "\u260e"
 MAX_HISTORY = 50
+NO_CHANGE = "<No Change>"
 
 
 def check_phone(value: str) -> tuple[str | None, str | None, bool]:
@@ -104,6 +109,19 @@ class LeadForm(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        mode_row = QHBoxLayout()
+        self.add_radio = QRadioButton("Add a ne&w lead")
+        name(self.add_radio, "leadAddRadio")
+        self.update_radio = QRadioButton("Update an e&xisting lead")
+        name(self.update_radio, "leadUpdateRadio")
+        self.update_radio.setToolTip("Change a lead already in the dialler, found by its external id: only the "
+                                     "fields you fill in change; the others are sent as <No Change>.")
+        self.add_radio.setChecked(True)
+        self.update_radio.toggled.connect(self._mode_changed)
+        mode_row.addWidget(self.add_radio)
+        mode_row.addWidget(self.update_radio)
+        mode_row.addStretch(1)
+        left_layout.addLayout(mode_row)
         fields_box = QGroupBox("Lead")
         fields_box_layout = QVBoxLayout(fields_box)
         self.form_widget = QWidget()
@@ -154,7 +172,15 @@ class LeadForm(QWidget):
         self.contact_hours = QLineEdit()
         name(self.contact_hours, "contactHoursEdit")
         self.contact_hours.setPlaceholderText("the template's default")
+        self.disposition = QLineEdit()
+        name(self.disposition, "leadDispositionEdit")
+        self.disposition.setPlaceholderText("empty: <No Change>")
+        self.disposition.setToolTip("The disposition the lead gets, exactly as spelt in the template; its "
+                                    "actions fire on the dialler as if an agent had set it.")
+        self.disposition_label = QLabel("Dispositi&on:")
+        self.disposition_label.setBuddy(self.disposition)
         sform.addRow("External id:", self.external_id)
+        sform.addRow(self.disposition_label, self.disposition)
         sform.addRow("Callback:", cb_row)
         sform.addRow("Priority:", self.priority)
         sform.addRow("Contact Hours:", self.contact_hours)
@@ -194,7 +220,36 @@ class LeadForm(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self._mode_changed(False)
         self._update_enabled()
+
+    # mode ------------------------------------------------------------------------------
+    @property
+    def updating(self) -> bool:
+        return self.update_radio.isChecked()
+
+    @Slot(bool)
+    def _mode_changed(self, update: bool) -> None:
+        """Updating: external id needed, a disposition, empty fields kept as they are."""
+        self.disposition_label.setVisible(update)
+        self.disposition.setVisible(update)
+        self.allow_duplicates.setVisible(not update)
+        self.external_id.setPlaceholderText("the lead's external id (needed: it is how the dialler finds it)"
+                                            if update else "your reference, unique in the campaign (optional)")
+        self.priority.setMinimum(-1 if update else 0)
+        self.priority.setSpecialValueText(NO_CHANGE if update else "")
+        if update:
+            self.priority.setValue(-1)
+        elif self.priority.value() < 0:
+            self.priority.setValue(10)
+        for edit in self.edits.values():
+            edit.setPlaceholderText(NO_CHANGE if update else self._placeholder(edit))
+        self.send_button.setText("&Send update" if update else "&Send lead")
+        self._update_enabled()
+
+    def _placeholder(self, edit: QLineEdit) -> str:
+        field = next((f for f, e in self.edits.items() if e is edit), "")
+        return "with area code, e.g. 0383218199" if field in self._phones else ""
 
     # wiring from the window ------------------------------------------------------------
     def set_client(self, client) -> None:
@@ -217,7 +272,9 @@ class LeadForm(QWidget):
             edit = QLineEdit(values.get(field, ""))
             name(edit, f"field_{field}", field)
             is_phone = field in phones
-            if is_phone:
+            if self.updating:
+                edit.setPlaceholderText(NO_CHANGE)
+            elif is_phone:
                 edit.setPlaceholderText("with area code, e.g. 0383218199")
             err = QLabel()
             name(err, f"fieldError_{field}")     # the field's problem, under its box
@@ -240,6 +297,8 @@ class LeadForm(QWidget):
             self.send_button.setToolTip("Connect to a dialler first")
         elif not ready:
             self.send_button.setToolTip("Choose a template, campaign and allocation first")
+        elif self.updating:
+            self.send_button.setToolTip("Update the lead with this external id (Ctrl+Enter)")
         else:
             self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
 
@@ -276,6 +335,12 @@ class LeadForm(QWidget):
         lead["njPriority"] = str(self.priority.value())
         if self.contact_hours.text().strip():
             lead["njContactHours"] = self.contact_hours.text().strip()
+        if self.updating:     # what is left empty stays as it is in the dialler
+            for f in [*self._fields, "njCallBackDate", "njContactHours"]:
+                lead.setdefault(f, NO_CHANGE)
+            if self.priority.value() < 0:
+                lead["njPriority"] = NO_CHANGE
+            lead["njDisposition"] = self.disposition.text().strip() or NO_CHANGE
         return lead
 
     def validate(self) -> list[str]:
@@ -284,7 +349,10 @@ class LeadForm(QWidget):
         for field in self.edits:
             self._set_error(field, None)
         phones_given = [f for f in self._phones if f in self.edits and self.edits[f].text().strip()]
-        if not self._phones:
+        if self.updating:     # an empty phone is sent as <No Change>, which counts as the phone
+            if not self.external_id.text().strip():
+                problems.append("Enter the lead's external id: it is how the dialler finds the lead to update.")
+        elif not self._phones:
             problems.append("This template has no phone field listed: use 'Edit fields\u2026' to mark one.")
         elif not phones_given:
             for f in self._phones:
@@ -312,7 +380,11 @@ class LeadForm(QWidget):
         self.send_button.setEnabled(False)
         self._show_result("Sending\u2026", "#ffffff")
         try:
-            reply = await client.insert_lead(t, c, a, lead, allow_duplicates=self.allow_duplicates.isChecked())
+            updating = self.updating
+            if updating:
+                reply = await client.update_lead(t, c, a, lead)
+            else:
+                reply = await client.insert_lead(t, c, a, lead, allow_duplicates=self.allow_duplicates.isChecked())
         except Exception as exc:
             message, details = describe_exception(exc)
             log.warning("sending a lead failed: %s\n%s", message, details)
@@ -320,10 +392,11 @@ class LeadForm(QWidget):
             self._show_result(f"{result_text(category)}: {message}", category.colour)
             self._add_history(lead, result_text(category), category.colour)
         else:
-            cat = reply.info.category
+            cat = Category.UPDATED if updating and reply.ok else reply.info.category
             code = "" if reply.code is None else f" (code {reply.code}"
             code += f", {reply.message})" if code and reply.message else (")" if code else "")
-            self._show_result(f"{result_text(cat)}{code}\n{reply.info.meaning}", cat.colour)
+            meaning = "The dialler changed the lead." if cat is Category.UPDATED else reply.info.meaning
+            self._show_result(f"{result_text(cat)}{code}\n{meaning}", cat.colour)
             self._add_history(lead, result_text(cat), cat.colour)
             if reply.ok and not self.keep_values.isChecked():
                 self.clear()
@@ -343,8 +416,11 @@ class LeadForm(QWidget):
             " border: 1px solid rgba(0,0,0,40); }")
 
     def _add_history(self, lead: dict[str, str], outcome: str, colour: str) -> None:
-        who = next((lead[f] for f in self._fields if f in lead and f not in self._phones), "")
-        phone = next((lead[f] for f in self._fields if f in lead and f in self._phones), "")
+        given = {k: v for k, v in lead.items() if v != NO_CHANGE}
+        who = next((given[f] for f in self._fields if f in given and f not in self._phones), "")
+        phone = next((given[f] for f in self._fields if f in given and f in self._phones), "")
+        if self.updating and given.get("njExternalLeadId"):
+            who = f"update of external id {given['njExternalLeadId']}"
         text = f"{datetime.now():%H:%M}  {who or '(no name)'}  {phone}  \u2192 {outcome}"
         item = QListWidgetItem(text)
         item.setBackground(QColor(colour))

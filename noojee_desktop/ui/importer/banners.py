@@ -80,6 +80,8 @@ class ResumeBanner(Banner):
         self.discard_button.setEnabled(on)
 
     def offer(self, job) -> None:
+        what = "update" if (job.settings or {}).get("mode") == "update" else "upload"
+        self.title.setText(f"A previous {what} was interrupted: resume?")
         self.label.setText(f"{job.describe()}. Resume sends only the rows without an answer.")
         self.label.setStyleSheet("")
         self._buttons(True)
