@@ -115,3 +115,181 @@ def test_fixed_rows_are_uploaded_and_in_the_results_file(window, sandbox, qtbot,
     assert by_name["Bad Priority"][3] == "7"
     # an inserted row is in the dialler: it can no longer be edited
     assert not model.flags(model.index(row_of(model, "Bad Phone"), PHONE)) & Qt.ItemFlag.ItemIsEditable
+
+
+def type_into(qtbot, view, index, text: str, how: str = "F2") -> None:
+    """Edit a cell with the keyboard as a user does: select it, F2 (or just type), the text, Enter."""
+    from PySide6.QtTest import QTest
+
+    view.setFocus()
+    view.setCurrentIndex(index)
+    if how == "F2":
+        QTest.keyClick(view, Qt.Key.Key_F2)
+        editor = open_editor(qtbot, view)
+        QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(editor, text)
+    else:       # typing straight into the cell replaces what is there
+        QTest.keyClicks(view, text[0])
+        editor = open_editor(qtbot, view)
+        QTest.keyClicks(editor, text[1:])
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.state() != view.State.EditingState, timeout=2000)
+
+
+def open_editor(qtbot, view):
+    """The line edit the view opened on its current cell."""
+    from PySide6.QtWidgets import QLineEdit
+
+    qtbot.waitUntil(lambda: view.state() == view.State.EditingState, timeout=2000)
+    editors = [e for e in view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1, "the cell should be open for editing"
+    return editors[0]
+
+
+def test_keyboard_fixes_undo_redo_and_enter_goes_to_the_next_row_to_fix(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    tab = window.import_tab
+    model, view = tab.model, tab.table
+    phone = model.index(row_of(model, "Bad Phone"), PHONE)
+    type_into(qtbot, view, phone, "0412 345 678")
+    assert phone.data() == "0412 345 678"
+    assert model.counts[Category.INVALID] == 2
+    # Enter took the cursor to the next row that needs fixing, on its problem cell
+    current = view.currentIndex()
+    assert (model.index(current.row(), NAME).data(), current.column()) == ("Bad Priority", PRIORITY)
+    type_into(qtbot, view, current, "7", how="type")
+    assert model.index(row_of(model, "Bad Priority"), PRIORITY).data() == "7"
+    date = model.index(row_of(model, "Bad Date"), CALLBACK)
+    assert (view.currentIndex().row(), view.currentIndex().column()) == (date.row(), date.column())
+    type_into(qtbot, view, date, "4/3/2030 09:15")
+    assert Category.INVALID not in model.counts
+    assert tab.findChild(type(tab.editing.count_label), "fixedCountLabel").text() == "\u270e 3 cells fixed"
+
+    # Ctrl+Z undoes the date: the row needs fixing again, with the file's value back
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert date.data() == "next tuesday"
+    assert model.counts[Category.INVALID] == 1
+    assert not date.data(Qt.ItemDataRole.FontRole)      # no longer marked as fixed
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert date.data() == "4/3/2030 09:15" and Category.INVALID not in model.counts
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.counts[Category.INVALID] == 1
+    # with nothing left to fix but the date, Enter goes there from anywhere
+    view.setCurrentIndex(model.index(row_of(model, "Good 04"), CITY))
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    assert (view.currentIndex().row(), view.currentIndex().column()) == (date.row(), date.column())
+
+
+def test_needs_fixing_filter_fill_and_fix_all_rows_with_the_same_problem(window, qtbot):
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+    from PySide6.QtWidgets import QComboBox
+
+    tab = window.import_tab
+    model, view = tab.model, tab.table
+    combo = window.findChild(QComboBox, "resultFilterCombo")
+    combo.setCurrentIndex(combo.findText("Needs fixing"))
+    assert model.rowCount() == 3
+    # one problem, three cells: the City column made the same way wrong in every row to fix
+    # (a priority of "urgent" is the only priority problem; set it and its twins at once)
+    bad_priority = row_of(model, "Bad Priority")
+    for name in ("Bad Phone", "Bad Date"):
+        model.setData(model.index(row_of(model, name), PRIORITY), "soon")
+    assert len(tab.editing.same_problem(bad_priority, PRIORITY)) == 3
+    actions = tab.editing.menu_actions(bad_priority, PRIORITY)
+    assert [a.objectName() for a in actions] == ["fixSameProblemAction", "emptySameProblemAction"]
+    assert "all 3 'Priority' cells" in actions[0].text()
+    assert tab.editing.fix_same_problem(bad_priority, PRIORITY, "9") == 3
+    assert all(model.index(r, PRIORITY).data() == "9" for r in range(3))
+    assert tab.editing.menu_actions(bad_priority, PRIORITY) == []     # no problem left in that cell
+    # select the three City cells and type once: all three change, one undo step
+    selection = QItemSelection(model.index(0, CITY), model.index(2, CITY))
+    view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    view.selectionModel().setCurrentIndex(model.index(0, CITY), QItemSelectionModel.SelectionFlag.NoUpdate)
+    type_into_selection(qtbot, view, "Hobart")
+    assert [model.index(r, CITY).data() for r in range(3)] == ["Hobart"] * 3
+    tab.editing.undo_stack.undo()
+    assert [model.index(r, CITY).data() for r in range(3)] == ["Sydney"] * 3
+
+
+def type_into_selection(qtbot, view, text: str) -> None:
+    from PySide6.QtTest import QTest
+
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_F2)
+    editor = open_editor(qtbot, view)
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(editor, text)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.state() != view.State.EditingState, timeout=2000)
+
+
+def test_a_bulk_fill_is_checked_off_the_gui_thread_and_undone_in_one_step(window, qtbot, monkeypatch):
+    import noojee_desktop.ui.import_edits as edits
+
+    monkeypatch.setattr(edits, "SYNC_RECHECK_CELLS", 4)      # 9 cells are "many" here
+    tab = window.import_tab
+    model = tab.model
+    states = []
+    tab.controller.stateChanged.connect(states.append)
+    with qtbot.waitSignal(tab.controller.loadEnded, timeout=10000) as ended:
+        tab.editing.fill(range(9), PRIORITY, "3")
+    assert ended.args == [True]
+    assert states[0].value == "loading"          # (no editing, no upload meanwhile)
+    assert all(model.index(r, PRIORITY).data() == "3" for r in range(9))
+    assert model.counts[Category.INVALID] == 2          # the priority row is fixed, the others not
+    assert model.prepared[model.source_row(row_of(model, "Bad Priority"))].lead["njPriority"] == "3"
+    with qtbot.waitSignal(tab.controller.loadEnded, timeout=10000):
+        tab.editing.undo_stack.undo()
+    assert model.index(row_of(model, "Bad Priority"), PRIORITY).data() == "urgent"
+    assert model.counts[Category.INVALID] == 3 and len(model.fixes) == 0
+
+
+def test_a_resume_after_the_upload_was_stopped_sends_the_fixed_values(make_window, sandbox_factory, monkeypatch,
+                                                                      tmp_path, qtbot):
+    """Fix the last rows, upload slowly, stop part-way, close; the next start resumes from the
+    banner: the file is read again, but what reaches the dialler is the fixed values."""
+    from noojee_desktop.core.journal import Journal
+
+    server = sandbox_factory(service_time=0.05, slots=2)
+    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+    path = tmp_path / "resume-fixes.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADERS)
+        w.writerows([good(i) for i in range(20)] + BAD)        # the fixed rows are sent last
+    first = make_window(["--server", server.url, str(path)])
+    pick_solar(qtbot, first)
+    tab = first.import_tab
+    model = tab.model
+    qtbot.waitUntil(lambda: model.rowCount() == 23 and tab.upload_button.isEnabled(), timeout=5000)
+    model.setData(model.index(row_of(model, "Bad Phone"), PHONE), "0412 345 678")
+    model.setData(model.index(row_of(model, "Bad Priority"), PRIORITY), "7")
+    model.setData(model.index(row_of(model, "Bad Date"), CALLBACK), "3/4/2030 2:30 pm")
+    model.setData(model.index(row_of(model, "Good 05"), CITY), "Ballarat")   # a good row fixed too
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
+    qtbot.mouseClick(first.findChild(QPushButton, "cancelButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.controller.uploading, timeout=10000)
+    sent_before = len(server.leads())
+    assert sent_before < 20, "the upload should have been stopped before the fixed rows"
+    first.begin_shutdown()
+    qtbot.waitUntil(lambda: first.is_shut_down, timeout=10000)
+    with Journal() as journal:       # the fixes went into the journal with the job
+        job = journal.list_interrupted()[0]
+        assert len(journal.fixes(job.id)) == 4
+
+    win = make_window(["--server", server.url])
+    tab = win.import_tab
+    qtbot.waitUntil(lambda: tab.resume_bar.isVisible(), timeout=5000)
+    qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.controller.last_summary is not None and not tab.controller.uploading,
+                    timeout=20000)
+    leads = stored(server)
+    assert len(server.leads()) == 23 == len(leads)          # nothing sent twice
+    assert leads["Bad Phone"]["FirstPhone"] == "0412345678"
+    assert leads["Bad Priority"]["njPriority"] == "7"
+    assert leads["Bad Date"]["njCallBackDate"] == "2030/04/03 14:30"
+    assert leads["Good 05"]["City"] == "Ballarat"
+    # the table shows the fixes again (marked), read back from the journal
+    assert tab.model.index(row_of(tab.model, "Good 05"), CITY).data(Qt.ItemDataRole.FontRole).italic()

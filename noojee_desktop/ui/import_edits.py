@@ -6,8 +6,9 @@ several cells at once (a bulk fill, undo/redo). Each edit is written into the sh
 (``core.sheet.fixes.Fixes``) and its rows are checked again at once by validate's own rules
 (``RowChecker``: phones, dates, priorities, contact hours, duplicates within the file); the
 marks, message, result and counts of exactly those rows change. More than
-``SYNC_RECHECK_ROWS`` rows at once are checked again on a pool thread instead
-(``recheckNeeded``: the controller does it), so the GUI thread never stalls.
+``SYNC_RECHECK_CELLS`` cells at once (a bulk fill, its undo) are written and the file checked
+again on a pool thread instead (``bulkEdit``: the controller runs it), so the GUI thread never
+stalls.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from noojee_desktop.core.codes import Category
 from noojee_desktop.core.sheet.fixes import RowChecker, can_fix
 from noojee_desktop.ui.table_columns import FIXED, MESSAGE, contiguous_runs
 
-#: above this many edited rows the re-check runs on a pool thread (``recheckNeeded``)
-SYNC_RECHECK_ROWS = 2000
+#: above this many cells at once, writing and checking them runs on a pool thread (``bulkEdit``)
+SYNC_RECHECK_CELLS = 1000
 
 
 def show_row(view, r: int, prep, sent: bool) -> None:
@@ -64,7 +65,7 @@ def _row_marks(r: int, issues, columns_of: dict[str, int]):
 
 
 class EditableRows:
-    """The editing methods of ImportModel (which declares ``cellsEdited`` and ``recheckNeeded``)."""
+    """The editing methods of ImportModel (which declares ``cellsEdited`` and ``bulkEdit``)."""
 
     def can_edit(self, row: int, column: int) -> bool:
         """Whether the cell (source row, table column) may be fixed now: a file column of a row
@@ -92,7 +93,14 @@ class EditableRows:
         """Write ``(source row, sheet column, value)`` cells (values trimmed) and check the rows again.
 
         Rows with a result get it cleared (they are sent again). Returns the changes made,
-        ``(row, column, before, after)``, also emitted as ``cellsEdited`` when ``record``."""
+        ``(row, column, before, after)``, also emitted as ``cellsEdited`` when ``record``.
+        More than ``SYNC_RECHECK_CELLS`` cells are handed on as ``bulkEdit(edits, record)`` (the
+        controller writes and checks them on a pool thread, then calls ``finish_bulk``): [] now."""
+        edits = list(edits)
+        if len(edits) > SYNC_RECHECK_CELLS and self.mapping is not None:
+            if self.editing_enabled and self.sheet is not None:
+                self.bulkEdit.emit(edits, record)
+            return []
         edits = [(r, k, v) for r, k, v in edits if self.can_edit(r, k + FIXED)]
         previous, before = self.fixes.write(edits)
         if not previous:
@@ -106,16 +114,58 @@ class EditableRows:
         if self.v.search_text is not None:
             for r in before:
                 self.v.search_text[r] = "\x1f".join(rows[r]).casefold()
-        if len(before) > SYNC_RECHECK_ROWS or self.mapping is None:
-            self._checker = None           # (checked again from scratch off the GUI thread)
-            self._changed(before)
-            self.recheckNeeded.emit()
-        else:
+        if self.mapping is not None:
             self.show_checked(self._row_checker().recheck(before))
-            self._changed(before)
+        self._changed(before)
         if record:
             self.cellsEdited.emit(changes)
         return changes
+
+    def begin_bulk(self, edits) -> list:
+        """Before a bulk edit runs on a pool thread: the edited rows' fixable results are cleared
+        (they will be sent again); returns a copy of the results for the check."""
+        outcomes = self.outcomes
+        n = len(outcomes)
+        sent = {r for r, _k, _v in edits if 0 <= r < n and outcomes[r] is not None and can_fix(outcomes[r])}
+        if sent:
+            self.apply_outcomes((r, None) for r in sent)
+        return list(outcomes)
+
+    def finish_bulk(self, changes: list, view, record: bool) -> None:
+        """A bulk edit was written and the whole sheet checked again (``view``: its RowsView)."""
+        self.edit_count += len(changes)
+        self.set_prepared(view, self.mapping)
+        if record and changes:
+            self.cellsEdited.emit(changes)
+
+    def write_cells_quietly(self, edits) -> None:
+        """``write_cells`` without ``cellsEdited`` (undo and redo write this way)."""
+        self.write_cells(edits, record=False)
+
+    # problems, for "fix all rows with this problem" and "next row to fix" -----------------------
+    def cell_problem(self, row: int, column: int) -> str | None:
+        """The problems of the cell (source row, table column) as its tooltip shows them; None: none."""
+        found = self.v.cell_issues.get((row, column))
+        return found[1] if found is not None else None
+
+    def problems_in(self, column: int):
+        """(source row, problems) of every cell of ``column`` that has one."""
+        return [(r, tip) for (r, c), (_error, tip) in self.v.cell_issues.items() if c == column]
+
+    def next_needing_fix(self, view_row: int, categories) -> tuple[int, int] | None:
+        """(view row, column) of the first problem cell of the next row (after ``view_row``,
+        wrapping round) whose result is one of ``categories``; None when there is none."""
+        n = self.rowCount()
+        cells = self.v.cell_issues
+        width = self.columnCount()
+        for step in range(1, n + 1):
+            v = (view_row + step) % n
+            r = self.source_row(v)
+            if self.category(r) in categories:
+                marked = [c for c in range(FIXED, width) if (r, c) in cells]
+                errors = [c for c in marked if cells[(r, c)][0]]
+                return v, (errors or marked or [FIXED])[0]
+        return None
 
     def show_checked(self, rows: dict) -> None:
         """Rows checked again (``{source row: PreparedRow}``): their marks, results and the counts."""

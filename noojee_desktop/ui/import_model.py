@@ -128,12 +128,13 @@ class ImportModel(EditableRows, QAbstractTableModel):
     """Public for editing: ``fixes`` (core Fixes of the sheet shown), ``editing_enabled`` (set by the
     controller: not while reading or uploading), ``make_checker`` (set by the controller: what checks
     edited rows by the rules the file was checked with), ``setData``/``write_cells``; signals
-    ``cellsEdited`` and ``recheckNeeded``."""
+    ``cellsEdited`` and ``bulkEdit``."""
 
     #: cells changed by ``setData``/``write_cells(record=True)``: [(row, sheet column, before, after)]
     cellsEdited = Signal(object)
-    #: so many rows changed that they are checked again on a pool thread (the controller does it)
-    recheckNeeded = Signal()
+    #: so many cells at once (edits, record) that they are written and checked on a pool thread
+    #: (the controller does it, then calls ``finish_bulk``)
+    bulkEdit = Signal(object, bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

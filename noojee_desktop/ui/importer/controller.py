@@ -4,15 +4,15 @@ upload options, running an upload. No widgets: the parts observe it through its 
 States (``State``): IDLE (no file), LOADING (a file is being read, or checked again after a
 mapping or option change), CHECKED (a checked file, nothing uploaded since it was opened),
 UPLOADING, PAUSED, FINISHED (an upload of this file ended: Retry is possible). What each
-button may do follows from the state and the model's running counts (``actions()``).
+button may do follows from the state and the model's running counts (``actions()``); both
+are defined in ``states.py``. A bulk edit of the table (``bulk_edit.py``) is LOADING too.
 """
 
 from __future__ import annotations
 
-import enum
 import gc
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from PySide6.QtCore import QObject, Signal
 
 from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
+from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
+from noojee_desktop.ui.importer.states import RUNNING, Actions, State
 from noojee_desktop.ui.importer.upload_run import (
     HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
 )
@@ -32,31 +34,6 @@ from noojee_desktop.ui.workers import run_in_background
 log = logging.getLogger(__name__)
 
 __all__ = ["Actions", "ImportController", "OPT_ALLOW_DUPLICATES", "RUNNING", "State"]
-
-
-class State(enum.Enum):
-    IDLE = "idle"
-    LOADING = "loading"
-    CHECKED = "checked"
-    UPLOADING = "uploading"
-    PAUSED = "paused"
-    FINISHED = "finished"
-
-
-RUNNING = (State.UPLOADING, State.PAUSED)
-
-
-@dataclass(frozen=True)
-class Actions:
-    """What the user may do now (buttons enabled), and why not for Upload."""
-    upload: bool
-    upload_tip: str
-    control: bool          # pause / stop upload
-    export: bool
-    export_failed: bool
-    retry: bool
-    retry_rejections: bool
-    options: bool          # the upload options and opening another file
 
 
 class ImportController(QObject):
@@ -94,7 +71,9 @@ class ImportController(QObject):
         self._ask_unknown_phones = ask_unknown_phones
         self._settings = settings
         self.model = ImportModel(self)
-        self.model.recheckNeeded.connect(self.recheck)
+        self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
+        self.bulk.started.connect(self._settle)
+        self.bulk.ended.connect(self._bulk_ended)
         self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
@@ -129,7 +108,7 @@ class ImportController(QObject):
 
     @property
     def loading(self) -> bool:
-        return self._job is not None
+        return self._job is not None or self.bulk.busy
 
     @property
     def progress(self):
@@ -139,7 +118,7 @@ class ImportController(QObject):
     def _settle(self) -> None:
         if self._running:
             state = State.PAUSED if self._paused else State.UPLOADING
-        elif self._job is not None:
+        elif self._job is not None or self.bulk.busy:
             state = State.LOADING
         elif self._engine_done is not None:
             state = State.FINISHED
@@ -317,6 +296,8 @@ class ImportController(QObject):
                 self.session.store.save_mapping(template, sheet.headers, mapping)
             except OSError:
                 log.warning("could not save the column mapping", exc_info=True)
+        if self.bulk.busy:      # (the cells being written are checked first)
+            return self.bulk.then(lambda: self.remap(mapping, rebuild_header))
         if self._job is not None:
             self._job.cancel()
         outcomes = list(self.model.outcomes)
@@ -326,24 +307,30 @@ class ImportController(QObject):
             return prepare_rows(sheet, check_rows(sheet, mapping, how), mapping, outcomes)
 
         def done(view):
-            self._job = None
-            self._validated = how
-            self.model.make_checker = partial(row_checker, how=how)
             self.model.set_prepared(view, mapping)
-            self.checked.emit(mapping, rebuild_header)
-            self.resultsChanged.emit()
-            self._settle()
-            self.loadEnded.emit(True)
-            self._recheck_if_options_changed()
+            self._checked_again(how, mapping, rebuild_header)
 
         self._job = run_in_background(work, on_success=done, on_failure=self._load_failed, parent=self)
         self._settle()
 
-    def recheck(self) -> None:
-        """Check every row again off the GUI thread (after edits of more rows than the table
-        re-checks at once); editing waits meanwhile."""
-        if self.model.sheet is not None and self.model.mapping is not None:
-            self.remap(self.model.mapping, rebuild_header=False)
+    def _checked_again(self, how, mapping, rebuild_header: bool) -> None:
+        """A check on a pool thread ended (a mapping or option change, a bulk edit): rows shown."""
+        self._job = None
+        self._validated = how
+        self.model.make_checker = partial(row_checker, how=how)
+        self.checked.emit(mapping, rebuild_header)
+        self.resultsChanged.emit()
+        self._settle()
+        self.loadEnded.emit(True)
+        self._recheck_if_options_changed()
+
+    def _bulk_ended(self, how, exc) -> None:
+        """A bulk edit ended: written and checked with ``how``, or it failed with ``exc``."""
+        if exc is None:
+            return self._checked_again(how, self.model.mapping, False)
+        self._settle()
+        self.loadEnded.emit(False)
+        self.problem.emit("Cannot change those cells", exc)
 
     def _recheck_if_options_changed(self) -> None:
         """Duplicate phones in the file are errors or warnings depending on "Allow duplicates", and
@@ -391,8 +378,7 @@ class ImportController(QObject):
         try:
             lock = self._hold_job(retry, resume_job_id)     # one owner per list
             done = self._engine_done
-            # rows fixed in the table since the last upload of this file: Upload sends them (and
-            # Retry the failed rows with them) as a job that continues the last one
+            # rows fixed since the last upload: sent (with any retried) by a job continuing the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
             if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():

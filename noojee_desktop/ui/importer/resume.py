@@ -1,8 +1,9 @@
 """Uploads the journal says were interrupted: offered at start-up (the resume banner) and when
 the same file is uploaded again to the same place (the "Resume upload?" question).
 
-Resuming reopens the file, checks it is the same, restores the dropdowns through the
-session, and resumes the job with the options it was journaled with. Every wait here is on a
+Resuming reopens the file, checks it is the same, puts back the cells fixed in the table
+before the job was sent (journaled with it), restores the dropdowns through the session, and
+resumes the job with the options it was journaled with. Every wait here is on a
 signal with a deadline; a deadline that passes is a failure the banner explains.
 """
 
@@ -103,12 +104,28 @@ class ResumeFlow(QObject):
         c = self.controller
         return await until_signal(c.loadEnded, lambda: not c.loading, self.wait)
 
+    async def _apply_fixes(self, job, keep_newer: bool = False) -> bool:
+        """Put the cells fixed before ``job`` was sent back on the file (journal ``fixes``), so the
+        resume sends the fixed values, not the file's; ``keep_newer``: not over cells fixed since.
+        False when checking them took longer than the deadline."""
+        try:
+            cells = self.session.journal().fixes(job.id)
+        except Exception:
+            log.warning("could not read the fixes of the interrupted upload", exc_info=True)
+            cells = []
+        model = self.controller.model
+        if keep_newer:
+            cells = [(r, c, v) for r, c, v in cells if (r, c) not in model.fixes]
+        if cells:
+            model.write_cells(cells)
+        return await self._checked()
+
     async def resume_with_options(self, job) -> None:
         """Resume ``job`` (the question's Resume) with its journaled options; the table is checked
-        with them first."""
+        with them first (and the cells fixed before it was sent are put back)."""
         self.controller.set_options(**journaled_options(job.settings))
         self.controller.set_mode(jobs.job_mode(job), str(job.settings.get("disposition") or ""))
-        if not await self._checked():
+        if not await self._checked() or not await self._apply_fixes(job, keep_newer=True):
             self.error.emit("Cannot resume the upload",
                             f"Checking the file again took longer than {self.wait:g} s. Press Upload to try again.")
             return
@@ -171,7 +188,7 @@ class ResumeFlow(QObject):
                              "not be the same ones. Discard this upload, then upload the file again "
                              "(rows already in the dialler will come back as duplicates).")
             return
-        if not await self._checked():      # a re-check after the template change
+        if not await self._checked() or not await self._apply_fixes(job):   # (a re-check after the template change)
             self.failed.emit(f"Cannot resume yet: checking {path.name} again took longer than {self.wait:g} s. "
                              "Press Resume again.")
             return

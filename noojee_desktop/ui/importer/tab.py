@@ -23,6 +23,7 @@ from noojee_desktop.ui.errors import show_error, show_exception
 from noojee_desktop.ui.importer.banners import ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
 from noojee_desktop.ui.importer.dialogs import ask_resume, ask_stop_then
+from noojee_desktop.ui.importer.editing import EditingPart
 from noojee_desktop.ui.importer.file_bar import FileBar
 from noojee_desktop.ui.importer.resume import ResumeFlow
 from noojee_desktop.ui.importer.results_panel import ResultsPanel
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 class ImportTab(QWidget):
     """Public: ``controller`` (state, ``finished(summary)``, ``last_summary``, ``progress``),
-    ``model``, ``resume`` (the resume flow) and the parts: ``file_bar``, ``table_part``,
+    ``model``, ``resume`` (the resume flow) and the parts: ``file_bar``, ``table_part``, ``editing``,
     ``upload_panel``, ``results``, ``resume_banner``, ``sample_banner``."""
 
     uploadFinished = Signal(object)   # the engine's summary (or None after an error)
@@ -52,6 +53,7 @@ class ImportTab(QWidget):
         self.resume_banner = ResumeBanner()
         self.file_bar = FileBar(settings)
         self.table_part = TablePart(c.model, session.store, self)
+        self.editing = EditingPart(c.model, self.table_part.table, self)
         self.upload_panel = UploadPanel(c.options["allow_duplicates"], c.options["generate_external_ids"])
         self.upload_panel.show_mode(c.mode, c.opts.disposition)
         self.results = ResultsPanel(c.model, c.rejected_count)
@@ -59,6 +61,7 @@ class ImportTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.sample_banner)
         layout.addWidget(self.resume_banner)
+        self.file_bar.extra_row.addWidget(self.editing.bar)
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
         self.file_bar.extra_row.addWidget(self.table_part.filter_combo)
         layout.addWidget(self.file_bar)
@@ -151,6 +154,8 @@ class ImportTab(QWidget):
     def _state_changed(self, state: State) -> None:
         if state is State.UPLOADING and self._last_state not in RUNNING:
             self.results.clear_status()
+            self.editing.forget_history()       # what is sent now can no longer be undone here
+        self.editing.set_enabled(state in (State.CHECKED, State.FINISHED))
         self._last_state = state
 
     def _problem(self, title: str, what) -> None:
