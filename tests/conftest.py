@@ -243,6 +243,10 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
         return window
 
     yield make
+    # every window and dialog still open at the end of a GUI test: no Alt+letter used twice
+    from mnemonics import open_windows_clashes
+
+    clashing = open_windows_clashes()
     for window in windows:
         if not window.is_shut_down:
             window.begin_shutdown()
@@ -254,3 +258,4 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
 
     windows.clear()
     gc.collect()
+    assert not clashing, "mnemonics used twice (tests/mnemonics.py):\n" + "\n".join(clashing)

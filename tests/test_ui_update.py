@@ -197,7 +197,7 @@ def test_the_single_lead_form_updates_only_the_fields_filled_in(qtbot, make_wind
     form = win.lead_form
     win.tabs.setCurrentWidget(form)
     qtbot.mouseClick(win.findChild(QRadioButton, "leadUpdateRadio"), Qt.MouseButton.LeftButton)
-    assert form.updating and form.send_button.text() == "&Send update"
+    assert form.updating and form.send_button.text() == "Se&nd update"
     assert not form.allow_duplicates.isVisible()
     result = form.result_label
 

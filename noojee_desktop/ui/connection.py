@@ -139,6 +139,8 @@ class ConnectionDialog(QDialog):
         self.key_edit.textChanged.connect(self._update_ok)
         self._update_ok()
         self.resize(460, self.sizeHint().height())
+        # the cursor where typing is due: the key when the address is known (no keyring, a new key)
+        (self.key_edit if self.server() and not self.api_key() else self.server_edit).setFocus()
 
     def server(self) -> str:
         return self.server_edit.text().strip()

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
 PHONE_MARK = "\u260e"
 MAX_HISTORY = 50
+MIN_FIELDS_SHOWN = 4
 NO_CHANGE = "<No Change>"
 
 
@@ -132,10 +133,13 @@ class LeadForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.form_widget)
+        name(scroll, "leadFieldsScroll")
+        # at least a few fields in view: on a small screen the window scrolls instead
+        scroll.setMinimumHeight(MIN_FIELDS_SHOWN * (QLineEdit().sizeHint().height() + 8))
         scroll.viewport().setAutoFillBackground(False)
         self.form_widget.setAutoFillBackground(False)
         fields_box_layout.addWidget(scroll)
-        edit_fields = QPushButton("Edit fields\u2026")
+        edit_fields = self.edit_fields_button = QPushButton("Edit fields\u2026")
         name(edit_fields, "editFieldsButton")
         edit_fields.clicked.connect(self._edit_fields)
         hint = QLabel(f"{PHONE_MARK} = phone field (at least one is needed)")
@@ -189,7 +193,7 @@ class LeadForm(QWidget):
         send_row = QHBoxLayout()
         self.keep_values = QCheckBox("Keep values after sending")
         name(self.keep_values, "keepValuesCheck")
-        self.send_button = QPushButton("&Send lead")
+        self.send_button = QPushButton("Se&nd lead")
         name(self.send_button, "sendLeadButton")
         self.send_button.setToolTip("Send this lead to the chosen allocation (Ctrl+Enter)")
         self.send_button.setDefault(True)
@@ -244,7 +248,7 @@ class LeadForm(QWidget):
             self.priority.setValue(10)
         for edit in self.edits.values():
             edit.setPlaceholderText(NO_CHANGE if update else self._placeholder(edit))
-        self.send_button.setText("&Send update" if update else "&Send lead")
+        self.send_button.setText("Se&nd update" if update else "Se&nd lead")
         self._update_enabled()
 
     def _placeholder(self, edit: QLineEdit) -> str:
@@ -289,6 +293,16 @@ class LeadForm(QWidget):
             edit.textChanged.connect(self._clear_field_error)
             self.edits[field] = edit
             self._errors[field] = err
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab goes through the form as it is laid out: the fields (made anew for each template),
+        then the dialling options, then Send lead."""
+        chain = [self.add_radio, self.update_radio, *self.edits.values(), self.edit_fields_button, self.external_id,
+                 self.disposition, self.callback_check, self.callback, self.priority, self.contact_hours,
+                 self.keep_values, self.allow_duplicates, self.send_button, self.history]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _update_enabled(self) -> None:
         ready = self._client is not None and all(i is not None for i in self._ids)

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
+    QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from noojee_desktop import APP_NAME, __version__, resources_path
@@ -23,9 +23,11 @@ from noojee_desktop.ui.lead_form import LeadForm
 from noojee_desktop.ui.session import Session
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
-from noojee_desktop.ui.widgets import fill_recent_menu, name
+from noojee_desktop.ui.widgets import fill_recent_menu, fit_to_screen, name
 
 log = logging.getLogger(__name__)
+
+PREFERRED_SIZE = (1180, 780)    # smaller when the screen's available area is
 
 
 def default_client_factory(server: str, api_key: str):
@@ -97,16 +99,24 @@ class MainWindow(QMainWindow):
         self.import_tab = ImportTab(self.session, self.settings, self)
         self.tabs.addTab(self.import_tab, "&Import spreadsheet")
         layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        # on a small screen (or a large scale factor) the window may be smaller than what it
+        # holds: it scrolls then, so nothing is out of reach
+        scroll = QScrollArea()
+        name(scroll, "windowScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(central)
+        self.setCentralWidget(scroll)
         self.statusBar().showMessage("Ready")
 
         self.chooser.selectionChanged.connect(self._selection_changed)
         self.session.selectRequested.connect(self.chooser.select)
+        self.session.connectionRequested.connect(self.open_connection_dialog)
         self.lead_form.fieldsEdited.connect(self._fields_edited)
         self.session.fieldsChanged.connect(self._show_template_fields)
         self._make_menu()
         self._show_template_fields()
-        self.resize(1180, 780)
+        fit_to_screen(self, *PREFERRED_SIZE)
 
     # menu ------------------------------------------------------------------------------
     def _make_menu(self) -> None:
@@ -144,6 +154,12 @@ class MainWindow(QMainWindow):
         self.refresh_action.triggered.connect(self.chooser.refresh)
         lead_menu.addAction(self.refresh_action)
 
+        self.find_action = QAction("Search rows", self)
+        self.find_action.setObjectName("findAction")
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._find)
+        self.addAction(self.find_action)     # Ctrl+F from anywhere in the window
+
         help_menu = bar.addMenu("&Help")
         about = QAction("&About", self)
         about.setObjectName("aboutAction")
@@ -157,6 +173,11 @@ class MainWindow(QMainWindow):
     def _send_shortcut(self) -> None:
         if self.tabs.currentWidget() is self.lead_form:
             self.lead_form.send()
+
+    @Slot()
+    def _find(self) -> None:
+        self.tabs.setCurrentWidget(self.import_tab)
+        self.import_tab.focus_search()
 
     @Slot()
     def _open_file(self) -> None:
@@ -234,6 +255,7 @@ class MainWindow(QMainWindow):
     def expect_connection(self, server: str) -> None:
         """Start-up with an address but no key: the Connection dialog opens with it when shown."""
         self._server_shown = server
+        self.session.expected_server = server
         self._first_start = True
 
     def needs_first_start_dialog(self) -> bool:
@@ -277,6 +299,7 @@ class MainWindow(QMainWindow):
         if server and key:
             self.connect_to(server, key)
         else:
+            self.session.expected_server = server
             self._first_start = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)

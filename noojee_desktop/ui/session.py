@@ -13,7 +13,8 @@ resume flow); none of them holds the window. It knows:
 Signals: ``clientChanged(client)`` after ``adopt``; ``fieldsChanged(template)`` after a template's
 fields were taught (or imported: template None, any of them); ``choiceChanged(t, c, a)`` whenever the
 chosen ids change; ``selectRequested(t, c, a)`` asks whoever shows the dropdowns (the main
-window's chooser) to choose these ids (a resume restores the job's destination that way).
+window's chooser) to choose these ids (a resume restores the job's destination that way);
+``connectionRequested()`` asks the window for the Connection dialog (a resume with no key yet).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Session(QObject):
     clientChanged = Signal(object)               # the new client of the GUI loop
     choiceChanged = Signal(object, object, object)   # (template, campaign, allocation) ids; None = not chosen
     selectRequested = Signal(int, int, int)      # please choose these ids in the dropdowns
+    connectionRequested = Signal()               # please ask for the connection (the Connection dialog)
     fieldsChanged = Signal(object)               # a template's fields were taught (None: several)
 
     def __init__(self, make_client: Callable[[str, str], object], parent: QObject | None = None,
@@ -42,6 +44,7 @@ class Session(QObject):
         self.make_client = make_client
         self.client = None
         self.server = ""              # as the user typed it (the journal also knows older jobs by it)
+        self.expected_server = ""     # the address the window is about to connect to (no key yet)
         self._api_key = ""
         self.ids: Ids = (None, None, None)
         self.names: tuple[str, str, str] = ("", "", "")
@@ -97,6 +100,22 @@ class Session(QObject):
                 except ValueError:
                     pass
         return ids
+
+    def known_servers(self) -> set[str]:
+        """``server_ids()`` and the address the window is about to connect to (saved, or given at
+        start without a key): the servers whose interrupted uploads to offer."""
+        from noojee_desktop.core.journal import server_id
+
+        ids = self.server_ids()
+        if self.expected_server:
+            try:
+                ids.add(server_id(self.expected_server))
+            except ValueError:
+                pass
+        return ids
+
+    def request_connection(self) -> None:
+        self.connectionRequested.emit()
 
     # choice ----------------------------------------------------------------------------
     def set_choice(self, ids: Ids, names: tuple[str, str, str] = ("", "", "")) -> None:

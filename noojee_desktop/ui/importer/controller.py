@@ -47,7 +47,7 @@ class ImportController(QObject):
     checked = Signal(object, bool)         # rows checked with this Mapping; True: rebuild the header
     resultsChanged = Signal()              # outcomes arrived (model.counts changed)
     progressed = Signal(object)            # the engine's Progress, about ten times a second
-    uploadStarted = Signal(int)            # an upload's engine starts: rows in the job
+    uploadStarted = Signal(int, bool)      # an upload's engine starts: rows in the job (a retry: rows retried), retrying
     statusChanged = Signal(str)            # the upload's status line ("Preparing...", "Finished in ...")
     optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
     modeChanged = Signal(str, str)         # (insert or update, an update's disposition for every row or "")
@@ -407,7 +407,7 @@ class ImportController(QObject):
             self._upload_mapping = model.mapping
             self._upload_edits = model.edit_count
             self._engine = engine
-            self.uploadStarted.emit(len(model.prepared))
+            self.uploadStarted.emit(len(retry_rows) if retry else len(model.prepared), retry)
             self.statusChanged.emit("Starting\u2026")
             started = True
             # The objects alive now (the sheet, its rows, Qt wrappers) are not garbage: keep the

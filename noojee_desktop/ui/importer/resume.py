@@ -40,15 +40,19 @@ class ResumeFlow(QObject):
         self.controller = controller
         self.job = None          # the JobRecord the banner offers
         self.wait = WAIT         # seconds each step of a resume may wait
+        self._after_connecting = False   # Resume was pressed before connecting: go on once connected
+        self._resuming = False
+        session.clientChanged.connect(self._client_changed)
 
     # offering --------------------------------------------------------------------------
     def check_interrupted(self) -> bool:
         """Offer the newest upload the journal says was interrupted; True when there is one.
 
-        Jobs to another sandbox (a loopback server other than the current one) are left out:
-        that practice dialler and its leads are gone; so are jobs running elsewhere now."""
+        Jobs to another sandbox (a loopback server other than the current one, or the one the
+        window is about to connect to) are left out: that practice dialler and its leads are gone;
+        so are jobs running elsewhere now."""
         try:    # (none another window or the upload command is running now)
-            offered = jobs.interrupted_jobs(self.session.journal(), self.session.server_ids())
+            offered = jobs.interrupted_jobs(self.session.journal(), self.session.known_servers())
         except Exception:
             log.warning("could not read the upload journal", exc_info=True)
             return False
@@ -59,6 +63,17 @@ class ResumeFlow(QObject):
         self.job = None
         self.cleared.emit()
         return False
+
+    def _client_changed(self, _client) -> None:
+        """A new connection: go on with a resume that waited for it, or offer what it can resume."""
+        if self._resuming or self.controller.uploading:
+            return
+        job = self.job
+        if self._after_connecting and job is not None and job.server in self.session.server_ids():
+            self._after_connecting = False
+            self.resume_interrupted()
+        elif not self._after_connecting:
+            self.check_interrupted()
 
     def discard(self) -> None:
         job = self.job
@@ -134,19 +149,30 @@ class ResumeFlow(QObject):
     @qasync.asyncSlot()
     async def resume_interrupted(self) -> None:
         """Reopen the file, check it is the same, restore the dropdowns, resume the job."""
+        job, session, controller = self.job, self.session, self.controller
+        if job is None or controller.uploading or self._resuming:
+            return
+        self._after_connecting = False
+        self._resuming = True
+        try:
+            await self._resume(job)
+        finally:
+            self._resuming = False
+
+    async def _resume(self, job) -> None:
         from noojee_desktop.core.journal import server_id
 
-        job, session, controller = self.job, self.session, self.controller
-        if job is None or controller.uploading:
-            return
+        session, controller = self.session, self.controller
         path = Path(job.file_path)
         if not path.is_file():
             self.failed.emit(f"Cannot resume: the file {path} is not there any more. Put it back in the "
                              "same place (unchanged), then press Resume again, or Discard this upload.")
             return
         if not session.connected or not session.server:
-            self.failed.emit("Cannot resume yet: not connected to a dialler. Connect (Connection\u2026) "
-                             f"to {job.server}, then press Resume again.")
+            self.failed.emit(f"Cannot resume yet: not connected to a dialler. Connect to {job.server} in the "
+                             "Connection dialog; the upload goes on once connected.")
+            self._after_connecting = True
+            session.request_connection()
             return
         if job.server not in session.server_ids():
             self.failed.emit(f"Cannot resume here: that upload went to {job.server}, but this window is "

@@ -107,6 +107,7 @@ class ImportTab(QWidget):
         c.loadEnded.connect(lambda _ok: fb.hide_progress())
         c.fileLoaded.connect(fb.show_sheet)
         c.fileLoaded.connect(lambda _s: rs.clear_status())
+        c.fileLoaded.connect(lambda _s: up.clear_progress())
         c.fileLoaded.connect(lambda _s: self.sample_banner.hide())
         c.fileLoaded.connect(tp.show_sheet)
         # the table
@@ -185,6 +186,11 @@ class ImportTab(QWidget):
 
     def load(self, path: Path, sheet_name: str | None = None) -> None:
         self.controller.load(Path(path), sheet_name)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the cursor in the search box, its text selected to type over."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
 
     def offer_sample(self, path: Path) -> None:
         self.sample_banner.offer(path)

@@ -73,7 +73,7 @@ class TablePart(QObject):
 
         self.search_edit = QLineEdit()
         name(self.search_edit, "searchEdit")
-        self.search_edit.setPlaceholderText("Search rows\u2026")
+        self.search_edit.setPlaceholderText("Search rows\u2026 (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMaximumWidth(220)
         self.search_edit.textChanged.connect(model.set_search)

@@ -32,6 +32,8 @@ DISPOSITION_TIP = ("The disposition every row gets, exactly as spelt in the temp
                    "list them; an unknown one comes back as 'Unknown disposition'). Empty: each row's own, "
                    "from the column mapped to njDisposition. <No Change> keeps each lead's. Remembered for "
                    "each template.")
+ROWS_FORMAT = "%v of %m rows"
+RETRY_FORMAT = "%v of %m rows sent again"
 SAFE_IDS_HINT = ("\n\nRecommended with duplicate phone numbers allowed: without an id, a row whose "
                  "reply was lost cannot be retried automatically (it might be inserted twice).")
 
@@ -44,8 +46,20 @@ def progress_text(p) -> str:
         return "Paused"
     if p.waiting_for_server:
         return "Waiting for the dialler to come back\u2026"
-    eta = fmt_duration(p.eta) if p.eta is not None else "\u2014"
-    return f"{p.rate:.1f} leads/s \u00b7 about {eta} left \u00b7 {p.concurrency}"
+    if p.rate <= 0:      # (the first half second of a run or after a resume)
+        text = f"Sending\u2026 measuring the rate \u00b7 {p.concurrency}"
+    else:
+        eta = fmt_duration(p.eta) if p.eta is not None else "\u2014"
+        text = f"{p.rate:.1f} leads/s \u00b7 about {eta} left \u00b7 {p.concurrency}"
+    return f"Retrying {p.run_total:,} rows \u00b7 {text}" if p.retrying else text
+
+
+def bar_values(p) -> tuple[int, int, str]:
+    """(value, maximum, format) of the progress bar for an engine Progress: a retry counts the
+    rows it sends again, never the whole file's (which would show a full bar at once)."""
+    if p.retrying:
+        return min(p.run_done, p.run_total), max(1, p.run_total), RETRY_FORMAT
+    return min(p.done, p.total), max(1, p.total), ROWS_FORMAT
 
 
 class UploadPanel(QWidget):
@@ -73,7 +87,7 @@ class UploadPanel(QWidget):
         self.cancel_button.clicked.connect(self.stopRequested)
         self.progress = QProgressBar()
         name(self.progress, "progressBar")
-        self.progress.setFormat("%v of %m rows")
+        self.progress.setFormat(ROWS_FORMAT)
         self.rate_label = QLabel("")
         name(self.rate_label, "rateLabel")
         self.rate_label.setMinimumWidth(200)
@@ -85,10 +99,10 @@ class UploadPanel(QWidget):
         layout.addLayout(buttons)
 
         mode_row = QHBoxLayout()
-        self.add_radio = QRadioButton("A&dd new leads")
+        self.add_radio = QRadioButton("Add ne&w leads")
         name(self.add_radio, "addModeRadio")
         self.add_radio.setToolTip("Insert every row as a new lead")
-        self.update_radio = QRadioButton("Update e&xisting leads")
+        self.update_radio = QRadioButton("Update existin&g leads")
         name(self.update_radio, "updateModeRadio")
         self.update_radio.setToolTip(UPDATE_TIP)
         self.add_radio.setChecked(True)
@@ -195,16 +209,28 @@ class UploadPanel(QWidget):
         self.pause_button.blockSignals(False)
         self.pause_button.setText("&Resume" if paused else "&Pause")
 
-    def show_started(self, total: int) -> None:
-        self.progress.setRange(0, total)
+    def show_started(self, total: int, retrying: bool = False) -> None:
+        """An upload starts: ``total`` rows in the file, or the rows a retry sends again."""
+        self.progress.setFormat(RETRY_FORMAT if retrying else ROWS_FORMAT)
+        self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)
+
+    def clear_progress(self) -> None:
+        """Another file: nothing of the previous file's upload stays on show."""
+        self.progress.setFormat(ROWS_FORMAT)
+        self.progress.setRange(0, 1)
+        self.progress.reset()
+        self.rate_label.clear()
 
     def show_progress(self, p) -> None:
         # QProgressBar.setValue repaints synchronously whenever its text changes (every batch
         # here); with updates off it only schedules a paint, which Qt merges with the table's
         self.progress.setUpdatesEnabled(False)
-        self.progress.setMaximum(max(1, p.total))
-        self.progress.setValue(min(p.done, p.total))
+        value, maximum, text = bar_values(p)
+        if self.progress.format() != text:
+            self.progress.setFormat(text)
+        self.progress.setMaximum(maximum)
+        self.progress.setValue(value)
         self.progress.setUpdatesEnabled(True)
         self.rate_label.setText(progress_text(p))
 
