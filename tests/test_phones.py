@@ -73,3 +73,29 @@ def test_the_cache_reproduces_the_library_on_numbers_that_differ_only_in_the_las
             nsn = prefix + str(tail).zfill(9 - len(prefix))
             assert cache(nsn) == classify_national(nsn), nsn
     assert _library("383218199")[1] is True
+
+
+def test_a_prefix_the_cache_calls_decided_gives_every_completion_the_same_answer():
+    rnd = random.Random(4)
+    cache = ExactCache()
+    decided = 0
+    for _ in range(400):
+        prefix = rnd.choice("23478") + "".join(rnd.choice("0123456789") for _ in range(3))
+        got = cache.for_prefix(prefix, 9)
+        if got is None:
+            continue
+        decided += 1
+        for _ in range(50):
+            nsn = prefix + "".join(rnd.choice("0123456789") for _ in range(5))
+            assert classify_national(nsn) == got, nsn
+    assert decided > 100
+
+
+def test_a_whole_column_is_classified_as_number_by_number():
+    from noojee_desktop.core.phones import national_problems
+
+    rnd = random.Random(5)
+    numbers = ["0" + rnd.choice("23478") + "".join(rnd.choice("0123456789") for _ in range(8)) if rnd.random() < 0.95
+               else "" for _ in range(20_000)]
+    expected = [(i, *classify_national(n[1:])) for i, n in enumerate(numbers) if n and classify_national(n[1:])[0]]
+    assert national_problems(numbers) == expected and expected

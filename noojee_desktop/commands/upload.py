@@ -37,7 +37,6 @@ when fixed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -47,7 +46,6 @@ from typing import Sequence
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.credentials import load_key, server_host
-from noojee_desktop.core.engine import summarise
 from noojee_desktop.core.secrets import install_log_masking, register_key
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER, EXIT_JOURNAL = 0, 1, 2, 3, 4
@@ -310,6 +308,8 @@ async def _resolve_choice(client, args, patience: float = 0.0
     (exit 3) at once; a dialler that cannot be reached is tried again with backoff for up to
     ``patience`` seconds (a scheduled import may start inside a maintenance window), then a
     ServerError; any other answer is a UsageError (exit 2)."""
+    import asyncio
+
     from noojee_desktop.core.api import ApiError, AuthError
 
     deadline = time.monotonic() + patience
@@ -350,6 +350,8 @@ class _ProgressPrinter:
         parts = [f"{p.done}/{p.total} rows"]
         if p.run_total != p.total:      # a resume: this run's own rows
             parts.append(f"this run {p.run_done}/{p.run_total}")
+        from noojee_desktop.core.engine import summarise
+
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
@@ -372,12 +374,16 @@ class _ProgressPrinter:
         self.stream.flush()
 
     async def run(self) -> None:
+        import asyncio
+
         while True:
             await asyncio.sleep(self.interval)
             self.show()
 
 
 def _summary_table(counts: dict[Category, int], total: int) -> str:
+    from noojee_desktop.core.engine import summarise
+
     width = max(len(c.label) for c in Category)
     lines = [f"{'Result'.ljust(width)}  Rows", f"{'-' * width}  ----"]
     lines += [f"{cat.label.ljust(width)}  {n:>4}" for cat, n in summarise(counts)]
@@ -551,6 +557,8 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
 async def _run_engine(engine, on_engine=None):
     """Run the engine with progress lines; Ctrl+C (or SIGTERM) stops it gracefully, twice at once
     (or ``on_engine(engine)`` hands stopping to the caller)."""
+    import asyncio
+
     printer = _ProgressPrinter(engine)
     loop = asyncio.get_running_loop()
     interrupted = {"n": 0}
@@ -588,6 +596,8 @@ async def _run_engine(engine, on_engine=None):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import asyncio
+
     install_log_masking()
     parser = _parser()
     try:
@@ -607,9 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not numeric:
                 # names need the server to be resolved; check them, send nothing
                 asyncio.run(_check_names(args))
-            outcomes = invalid_outcomes(rows)
             if args.results:
-                _write_results(args, sheet, outcomes, rows)
+                _write_results(args, sheet, invalid_outcomes(rows), rows)
             _err("Dry run: nothing was sent.")
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):

@@ -308,6 +308,26 @@ class ExactCache:
                 return nsn[:d]
         return nsn
 
+    def for_prefix(self, prefix: str, length: int) -> tuple[str, str | None] | None:
+        """What every number of ``length`` digits starting with ``prefix`` gets, or None when they do
+        not all get the same answer (a longer prefix decides)."""
+        if self.automata is None or not prefix:
+            return None
+        table = self._by_length.setdefault(length, {})
+        for d in range(1, len(prefix) + 1):
+            got = table.get(prefix[:d])
+            if got is not None:
+                return got
+        states = [a.start for a in self.automata]
+        for d in range(1, min(len(prefix), length) + 1):
+            digit = prefix[d - 1]
+            states = [a.step(s, digit) for a, s in zip(self.automata, states)]
+            if all(a.decided(s, length - d) for a, s in zip(self.automata, states)):
+                self.misses += 1
+                got = table[prefix[:d]] = self.classify(prefix[:d] + "0" * (length - d))
+                return got
+        return None
+
     def __call__(self, nsn: str) -> tuple[str, str | None]:
         n = len(nsn)
         table = self._by_length.get(n)
@@ -326,11 +346,40 @@ class ExactCache:
 _cache: ExactCache | None = None
 
 
-def classify_cached(nsn: str) -> tuple[str, str | None]:
+def _shared_cache() -> ExactCache:
     global _cache
     if _cache is None:
         _cache = ExactCache()
-    return _cache(nsn)
+    return _cache
+
+
+def classify_cached(nsn: str) -> tuple[str, str | None]:
+    return _shared_cache()(nsn)
+
+
+def national_problems(numbers: list[str]) -> list[tuple[int, str, str]]:
+    """``(index, severity, message template)`` of the numbers that are not plain numbers in use,
+    for a column of numbers in the dialler's form, each "0" and 9 digits or "" (none).
+
+    Numbers are grouped by their first four digits: a group the exact cache decides at once
+    (all its numbers get the same answer) costs one look-up, whatever its size."""
+    cache = _shared_cache()
+    prefixes = [n[1:5] for n in numbers]
+    attention = set()
+    for p in set(prefixes):
+        if p:
+            got = cache.for_prefix(p, 9)
+            if got is None or got[0]:
+                attention.add(p)
+    if not attention:
+        return []
+    out = []
+    for i, p in enumerate(prefixes):
+        if p in attention:
+            severity, template = cache(numbers[i][1:])
+            if severity:
+                out.append((i, severity, template))
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 * :func:`ask_already_loaded`: "312 of these rows were inserted into Solar VIC on 2 Dec at 10:14":
   Skip them (recommended) / Send them again / Cancel. Resolves a future, never blocks the loop.
 * :func:`show_journal_problem`: the journal (data folder) cannot be written; nothing is sent.
+* :func:`ask_allocation_size`: the allocation would pass the vendor's advised 10,000 leads:
+  Choose another allocation (recommended) / Send anyway.
 """
 
 from __future__ import annotations
@@ -49,6 +51,33 @@ def show_journal_problem(parent: QWidget | None, sentence: str) -> QMessageBox:
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.open()
     return box
+
+
+def ask_allocation_size(parent: QWidget | None, sentence: str) -> asyncio.Future:
+    """A future resolved with True (send anyway) or False (nothing sent: choose another allocation)."""
+    fut = asyncio.get_running_loop().create_future()
+    box = _box(parent, "allocationSizeBox", QMessageBox.Icon.Warning, "A large allocation", sentence,
+               "Nothing has been sent yet. To use another allocation, choose it at the top and press Upload "
+               "again.")
+    other = box.addButton("Choose another allocation", QMessageBox.ButtonRole.RejectRole)
+    name(other, "chooseOtherAllocationButton")
+    anyway = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
+    name(anyway, "sendAnywayButton")
+    box.setDefaultButton(other)
+    box.setEscapeButton(other)
+
+    def clicked(button) -> None:
+        if not fut.done():
+            fut.set_result(button is anyway)
+
+    def gone(*_args) -> None:
+        if not fut.done():
+            fut.set_result(False)
+
+    box.buttonClicked.connect(clicked)
+    box.finished.connect(gone)
+    box.open()
+    return fut
 
 
 def ask_already_loaded(parent: QWidget | None, sentence: str) -> asyncio.Future:

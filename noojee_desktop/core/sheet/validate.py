@@ -27,7 +27,7 @@ from noojee_desktop.core.hours import (
     resolve_rows,
 )
 from noojee_desktop.core.phones import ZERO_MSG as _ZERO_MSG
-from noojee_desktop.core.phones import check_phone, classify_cached
+from noojee_desktop.core.phones import check_phone, national_problems
 
 from .fields import CALLBACK, CONTACT_HOURS, DISPOSITION, EXTERNAL_ID, PRIORITY, Mapping
 from .reader import Sheet, bulk_allocation
@@ -528,17 +528,13 @@ def _check_phones(col, name: str, issues: list, add) -> list[str]:
                         issues[i] = [zero_issue]
                     else:
                         iss.append(zero_issue)
-        classify = classify_cached
-        for i, num in enumerate(out):
-            if num:
-                severity, template = classify(num[1:])
-                if severity:
-                    v = col[i]
-                    if lost_zero:   # as check_phone: what is wrong with the number, not the restored 0
-                        issues[i].remove(zero_issue)
-                    add(i, Issue(name, severity, template.format(value=v, digits=len(v.replace(" ", "")))))
-                    if severity == ERROR:
-                        out[i] = ""
+        for i, severity, template in national_problems(out):
+            v = col[i]
+            if lost_zero:   # as check_phone: what is wrong with the number, not the restored 0
+                issues[i].remove(zero_issue)
+            add(i, Issue(name, severity, template.format(value=v, digits=len(v.replace(" ", "")))))
+            if severity == ERROR:
+                out[i] = ""
         return out
     out = [""] * n
     for i, v in enumerate(col):
@@ -611,8 +607,9 @@ def warnings_text(rows: Sequence[PreparedRow]) -> list[str]:
 
 def summarise(rows: Sequence[PreparedRow]) -> dict[str, int]:
     """Counts for the GUI and the headless command: rows, sendable, with errors, with warnings."""
-    errors = sum(1 for r in rows if not r.sendable)
-    warnings = sum(1 for r in rows if r.sendable and r.issues)
+    flagged = [r for r in rows if r.issues]     # (most rows have none)
+    errors = sum(1 for r in flagged if not r.sendable)
+    warnings = len(flagged) - errors
     return {"rows": len(rows), "sendable": len(rows) - errors, "errors": errors, "warnings": warnings}
 
 

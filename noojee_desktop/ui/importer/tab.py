@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from noojee_desktop.ui import job_dialogs
+from noojee_desktop.ui.contact_hours import ContactHoursPart
 from noojee_desktop.ui.errors import show_error, show_exception
 from noojee_desktop.ui.importer.banners import ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
@@ -45,7 +46,8 @@ class ImportTab(QWidget):
         self.setObjectName("importTab")
         self.session = session
         c = self.controller = ImportController(
-            session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence))
+            session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence),
+            ask_allocation_size=lambda sentence: job_dialogs.ask_allocation_size(self, sentence))
         self.model = c.model
         self.resume = ResumeFlow(session, c, self)
 
@@ -62,6 +64,8 @@ class ImportTab(QWidget):
         layout.addWidget(self.sample_banner)
         layout.addWidget(self.resume_banner)
         self.file_bar.extra_row.addWidget(self.editing.bar)
+        self.contact_hours = ContactHoursPart(session.hours_store.names)
+        self.file_bar.extra_row.addWidget(self.contact_hours)
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
         self.file_bar.extra_row.addWidget(self.table_part.filter_combo)
         layout.addWidget(self.file_bar)
@@ -113,6 +117,8 @@ class ImportTab(QWidget):
         # the table
         tp.mappingEdited.connect(c.edit_mapping)
         tp.phoneToggled.connect(c.toggle_phone)
+        self.contact_hours.edited.connect(c.set_contact_hours)
+        c.contactHoursChanged.connect(self.contact_hours.show_setting)
         c.checked.connect(lambda mapping, rebuild: tp.show_checked(mapping, self.session.ids[0], rebuild))
         c.resultsChanged.connect(rs.refresh_counts)
         c.finished.connect(lambda _s: tp.update_notice())
