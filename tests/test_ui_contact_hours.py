@@ -59,7 +59,7 @@ def test_contact_hours_by_state_are_saved_rechecked_shown_and_uploaded(qtbot, wi
     button = _set_hours(qtbot, window, {"WA": "Business Hours WA", "NT": "Business Hours NT",
                                         "TAS": "Business Hours TAS"})
     qtbot.waitUntil(lambda: _row_tip(model, 0) is not None and not tab.loading, timeout=5000)
-    assert "3 of 8 states" in button.text() and "WA: Business Hours WA" in button.toolTip()
+    assert "by state: 3 of 8" in button.text() and "WA: Business Hours WA" in button.toolTip()
     assert "Contact hours 'Business Hours WA'" in _row_tip(model, 0) and "State column" in _row_tip(model, 0)
     assert "postcode 0800" in _row_tip(model, 1) and "landline" in _row_tip(model, 2)
     assert "not known" in _row_tip(model, 3)

@@ -1,7 +1,7 @@
 """Contact hours by state, in the import screen: which Contact Hours set each state's leads get.
 
-A button beside the file's name says what is set ("Contact hours: by state, 3 of 8" or "the
-template's default") and opens :class:`ContactHoursDialog`: one editable box per state or
+A button beside the file's name says what is set ("Contact hours by state: 3 of 8"; nothing
+set: every lead gets the template's default) and opens :class:`ContactHoursDialog`: one editable box per state or
 territory, each offering the names typed before (the dialler has no list of them). OK emits
 ``edited({state: name})``; whoever owns the import screen saves it per template and has the
 rows checked again (each row's tooltip then says where its hours came from).
@@ -22,8 +22,8 @@ from noojee_desktop.core.hours import STATE_NAMES, STATES
 
 def summary_text(names: dict[str, str]) -> str:
     if not names:
-        return "Contac&t hours\u2026"
-    return f"Contac&t hours: {len(names)} of {len(STATES)} states"
+        return "Contact hours &by state\u2026"
+    return f"Contact hours &by state: {len(names)} of {len(STATES)}"
 
 
 def summary_tip(names: dict[str, str]) -> str:
