@@ -25,11 +25,12 @@ import json
 import logging
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+
+from noojee_desktop.core.jsonfile import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -188,53 +189,43 @@ UNKNOWN_WARNING = ("This lead's state is not known (no State, postcode or landli
 
 def resolve_rows(hours: ContactHours, n: int, *, own: Sequence[str] | None = None,
                  state_col: Sequence[str] | None = None, postcode_col: Sequence[str] | None = None,
-                 phones: Sequence[Sequence[str]] = ()) -> list[RowHours | None]:
+                 phones: Sequence[Sequence[str]] = ()) -> list[RowHours]:
     """Per row, where its hours come from (see the module's text); ``own``: its Contact Hours
     cells, ``state_col``/``postcode_col``: its State and postcode cells, ``phones``: its phone
-    columns as cleaned numbers ("": none). None for a row left as it is (no setting)."""
-    out: list[RowHours | None] = [None] * n
-    own_cache: dict[str, RowHours] = {}
-    text_cache: dict[str, RowHours | None] = {}
-    post_cache: dict[str, RowHours | None] = {}
-    phone_cache: dict[str, RowHours | None] = {}
+    columns as cleaned numbers ("": none). Each distinct cell is looked at once."""
     unknown = RowHours(None, "State not known: the template's default contact hours apply.", UNKNOWN_WARNING)
+    # (cells, the state a cell gives, what the note says, how much of a cell decides)
+    sources: list[tuple[Sequence[str], Callable[[str], str | None], str, int | None]] = []
+    if state_col is not None:
+        sources.append((state_col, state_from_text, "from the State column '{v}'", None))
+    if postcode_col is not None:
+        sources.append((postcode_col, state_from_postcode, "from postcode {v}", None))
+    for col in phones:   # numbers as sent: a landline's state is in its first four digits
+        sources.append((col, state_from_phone, "from the landline's area code {v:.2}", 4))
+    caches: list[dict[str, RowHours | None]] = [{} for _ in sources]
+    own_notes: dict[str, RowHours] = {}
+    out: list[RowHours] = []
     for i in range(n):
         if own is not None and own[i]:
             v = own[i]
-            got = own_cache.get(v)
+            got = own_notes.get(v)
             if got is None:
-                got = own_cache[v] = RowHours(None, f"Contact hours '{v}': from its own Contact Hours cell.")
-            out[i] = got
+                got = own_notes[v] = RowHours(None, f"Contact hours '{v}': from its own Contact Hours cell.")
+            out.append(got)
             continue
-        if state_col is not None and state_col[i]:
-            v = state_col[i]
-            if v not in text_cache:
-                s = state_from_text(v)
-                text_cache[v] = _from(s, f"from the State column '{v}'", hours) if s else None
-            if text_cache[v] is not None:
-                out[i] = text_cache[v]
-                continue
-        if postcode_col is not None and postcode_col[i]:
-            v = postcode_col[i]
-            if v not in post_cache:
-                s = state_from_postcode(v)
-                post_cache[v] = _from(s, f"from postcode {v}", hours) if s else None
-            if post_cache[v] is not None:
-                out[i] = post_cache[v]
-                continue
         got = None
-        for col in phones:
-            number = col[i]
-            if not number or number[1] == "4" or number[0] != "0":
+        for (col, find, how, decides), cache in zip(sources, caches):
+            v = col[i]
+            if not v:
                 continue
-            key = number[:4]
-            if key not in phone_cache:
-                s = state_from_phone(number)
-                phone_cache[key] = _from(s, f"from the landline's area code {number[:2]}", hours) if s else None
-            got = phone_cache[key]
+            key = v[:decides] if decides else v
+            if key not in cache:
+                state = find(v)
+                cache[key] = _from(state, how.format(v=v), hours) if state else None
+            got = cache[key]
             if got is not None:
                 break
-        out[i] = got if got is not None else unknown
+        out.append(got or unknown)
     return out
 
 
@@ -343,15 +334,4 @@ class ContactHoursStore:
         self._data["templates"][str(template_id)] = {"states": dict(hours.names), "template": template_name}
         names = list(dict.fromkeys([*hours.names.values(), *self.names()]))
         self._data["names"] = names[:100]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".contact-hours-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._data, fh, indent=1, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, self._data, ".contact-hours-")

@@ -53,6 +53,22 @@ def show_journal_problem(parent: QWidget | None, sentence: str) -> QMessageBox:
     return box
 
 
+def _answer(box: QMessageBox, fut: asyncio.Future, answer, closed) -> asyncio.Future:
+    """Open ``box``; ``fut`` gets ``answer(the button clicked)``, or ``closed`` when it closes otherwise."""
+    def clicked(button) -> None:
+        if not fut.done():
+            fut.set_result(answer(button))
+
+    def gone(*_args) -> None:
+        if not fut.done():
+            fut.set_result(closed)
+
+    box.buttonClicked.connect(clicked)
+    box.finished.connect(gone)
+    box.open()
+    return fut
+
+
 def ask_allocation_size(parent: QWidget | None, sentence: str) -> asyncio.Future:
     """A future resolved with True (send anyway) or False (nothing sent: choose another allocation)."""
     fut = asyncio.get_running_loop().create_future()
@@ -65,19 +81,7 @@ def ask_allocation_size(parent: QWidget | None, sentence: str) -> asyncio.Future
     name(anyway, "sendAnywayButton")
     box.setDefaultButton(other)
     box.setEscapeButton(other)
-
-    def clicked(button) -> None:
-        if not fut.done():
-            fut.set_result(button is anyway)
-
-    def gone(*_args) -> None:
-        if not fut.done():
-            fut.set_result(False)
-
-    box.buttonClicked.connect(clicked)
-    box.finished.connect(gone)
-    box.open()
-    return fut
+    return _answer(box, fut, lambda button: button is anyway, False)
 
 
 def ask_already_loaded(parent: QWidget | None, sentence: str) -> asyncio.Future:
@@ -93,16 +97,5 @@ def ask_already_loaded(parent: QWidget | None, sentence: str) -> asyncio.Future:
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(skip)
     box.setEscapeButton(cancel)
-
-    def clicked(button) -> None:
-        if not fut.done():
-            fut.set_result(SKIP if button is skip else SEND_AGAIN if button is again else None)
-
-    def gone(*_args) -> None:
-        if not fut.done():
-            fut.set_result(None)
-
-    box.buttonClicked.connect(clicked)
-    box.finished.connect(gone)
-    box.open()
-    return fut
+    return _answer(box, fut, lambda button: SKIP if button is skip else SEND_AGAIN if button is again else None,
+                   None)

@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
+
+from noojee_desktop.core.jsonfile import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -335,18 +336,7 @@ class TemplateFieldStore:
         self._data = data
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fields-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._data, fh, indent=1, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, self._data, ".fields-")
 
     # server ------------------------------------------------------------------------------
     def use_server(self, server: str) -> None:
