@@ -17,6 +17,10 @@ import pytest
 
 from noojee_desktop.core.secrets import install_log_masking
 
+# tests/helpers/: any WARNING-or-worse log record fails its test unless declared (allow_log,
+# expect_log); the bounded poll (wait.wait_until), lead files (leads), sandbox constants (sandbox).
+pytest_plugins = ["helpers.logfail", "pytester"]
+
 install_log_masking()
 
 
@@ -157,20 +161,14 @@ def make_csv(tmp_path):
 
 @pytest.fixture
 def lead_csv(tmp_path):
-    """``lead_csv(n, *, external_ids=False, extra=())`` -> path of a CSV lead list with n rows
-    (Name, City, FirstPhone [, ExternalLeadId]) plus ``extra`` raw rows appended."""
-    import csv
+    """``lead_csv(n, *, external_ids=False, extra=(), name="leads.csv")`` -> path of a CSV lead
+    list with n rows (Name, City, FirstPhone [, ExternalLeadId]; helpers.leads.numbered) plus
+    ``extra`` raw rows appended."""
+    from helpers.leads import HEADER, numbered, write_leads
 
     def make(n, *, external_ids=False, extra=(), name="leads.csv"):
-        path = tmp_path / name
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["Name", "City", "FirstPhone"] + (["ExternalLeadId"] if external_ids else []))
-            for i in range(n):
-                w.writerow([f"Lead {i}", "Melbourne", f"03{i:08d}"] + ([f"ACC-{i}"] if external_ids else []))
-            for row in extra:
-                w.writerow(row)
-        return path
+        header = HEADER + (("ExternalLeadId",) if external_ids else ())
+        return write_leads(tmp_path / name, numbered(n, external_ids=external_ids) + list(extra), header=header)
 
     return make
 
@@ -226,9 +224,10 @@ def qloop(qapp):
 
 
 @pytest.fixture
-def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
+def make_window(qtbot, qloop, qt_settings_dir, monkeypatch, sandbox_factory):
     """``make_window(argv)`` -> the real main window as ``noojee-desktop ARGV`` builds it, shown;
-    closed (client closed, sandbox stopped) at teardown."""
+    closed (client closed, sandbox stopped) at teardown. It needs ``sandbox_factory`` so that
+    the test's sandboxes stop after its windows have closed their connections, not under them."""
     from noojee_desktop.app import build_window
 
     windows = []
@@ -259,3 +258,26 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch):
     windows.clear()
     gc.collect()
     assert not clashing, "mnemonics used twice (tests/mnemonics.py):\n" + "\n".join(clashing)
+
+
+@pytest.fixture
+def open_window(make_window, qtbot, monkeypatch):
+    """``open_window(server, *files, rows=None, choice=SOLAR_NAMES)`` -> the real window connected
+    to sandbox ``server`` (its key in NOOJEE_API_KEY) with ``files`` on the command line. Given
+    files (or ``rows``), it picks ``choice`` (template, campaign, allocation names); given files,
+    it waits until their ``rows`` rows are loaded, checked and can be sent."""
+    from helpers.sandbox import SOLAR_NAMES
+    from helpers.ui import pick_choice
+
+    def open_(server, *files, rows=None, choice=SOLAR_NAMES, timeout=10000):
+        monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+        win = make_window(["--server", server.url, *map(str, files)])
+        if files or rows is not None:
+            pick_choice(qtbot, win, choice)
+        if files:
+            tab = win.import_tab
+            qtbot.waitUntil(lambda: tab.model.rowCount() == rows and not tab.loading and tab.upload_button.isEnabled(),
+                            timeout=timeout)
+        return win
+
+    return open_

@@ -241,9 +241,10 @@ async def test_lists_keep_order_ignore_type_and_extra_fields(mock_client_factory
     assert await client.list_allocations(44) == []
 
 
-async def test_list_entries_without_an_id_are_skipped(mock_client_factory):
+async def test_list_entries_without_an_id_are_skipped(mock_client_factory, expect_log):
     client = mock_client_factory(lambda r: envelope(entities=[{"name": "no id"}, "junk", {"id": 5, "name": None}]))
-    assert await client.list_templates() == [Entity(5, "")]
+    with expect_log("entry without a numeric id", logger="noojee_desktop.core.api"):
+        assert await client.list_templates() == [Entity(5, "")]
 
 
 async def test_list_with_nonzero_code_is_a_list_error(mock_client_factory):

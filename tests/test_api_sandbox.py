@@ -27,8 +27,9 @@ from noojee_desktop.core.api import (
 from noojee_desktop.core.codes import CODES, Category, Retry
 
 from conftest import LEAKY_KEY
+from helpers.sandbox import SOLAR
 
-T, C, A = 1, 11, 111  # sandbox demo data: "Solar Leads" / "Solar VIC" / "VIC Week 1"
+T, C, A = SOLAR  # sandbox demo data: "Solar Leads" / "Solar VIC" / "VIC Week 1"
 OTHER_C, OTHER_A = 12, 121
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import pytest
 
 from noojee_desktop.core import journal as jr
 from noojee_desktop.core.api import AuthError, ConnectFailed, ConnectionDropped, LeadReply, RequestTimeout
@@ -20,6 +21,7 @@ from noojee_desktop.core.engine import (
 )
 from noojee_desktop.core.journal import Journal
 from noojee_desktop.core.ratecontrol import RateSettings
+from helpers.sandbox import SOLAR
 
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_max=0.01, outage_tolerance=0.3,
                    probe_base=0.01, probe_max=0.02, busy_limit=5.0)
@@ -236,6 +238,7 @@ async def test_retry_policy_per_code():
     assert summary.busy_replies == 2
 
 
+@pytest.mark.allow_log(r"dialler unreachable", logger="noojee_desktop.core.engine")
 async def test_server_down_for_a_while_then_back_loses_nothing():
     client = FakeDialler(down_calls=5)
     summary = await engine(client, rows(20)).run()
@@ -245,6 +248,7 @@ async def test_server_down_for_a_while_then_back_loses_nothing():
     assert all(o.attempts == 1 for o in summary.outcomes)   # refused calls were never sent
 
 
+@pytest.mark.allow_log(r"dialler unreachable", logger="noojee_desktop.core.engine")
 async def test_server_down_too_long_keeps_rows_for_resume_then_resume_sends_them_once():
     j = Journal()
     client = FakeDialler()
@@ -260,7 +264,7 @@ async def test_server_down_too_long_keeps_rows_for_resume_then_resume_sends_them
     assert [x.id for x in j.list_interrupted()] == [summary.job_id]
 
     client.down_calls = 0
-    found = j.find_resumable("fp", "https://dialler.example.com", 1, 11, 111)
+    found = j.find_resumable("fp", "https://dialler.example.com", *SOLAR)
     assert found.id == summary.job_id
     second = engine(client, rows(10), journal=j, resume_job_id=found.id)
     summary2 = await second.run()

@@ -8,6 +8,8 @@ import asyncio
 import csv
 import os
 
+import pytest
+
 from test_engine import FAST, FAST_RATE, FakeDialler, Row, rows, spec
 
 from noojee_desktop.commands.upload import main
@@ -16,6 +18,7 @@ from noojee_desktop.core.api import NoojeeClient
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.engine import HALT_AFTER, JobSpec, UploadEngine
 from noojee_desktop.core.journal import Journal
+from helpers.sandbox import SOLAR_ARGS
 
 HANDFUL = 5
 
@@ -41,6 +44,7 @@ async def _settle(eng, client):
     raise AssertionError("the engine kept sending while halted")
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler found no phone field", logger="noojee_desktop.core.engine")
 async def test_102_on_the_first_rows_pauses_after_a_handful_with_what_to_change():
     client = FakeDialler()
     halts = []
@@ -63,6 +67,7 @@ async def test_102_on_the_first_rows_pauses_after_a_handful_with_what_to_change(
     assert job.unfinished == 200 and job.status == jr.CANCELLED
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler found no phone field", logger="noojee_desktop.core.engine")
 async def test_resuming_after_the_halt_sends_the_rest_as_it_is_and_does_not_halt_again():
     client = FakeDialler()
     halts = []
@@ -79,6 +84,7 @@ async def test_resuming_after_the_halt_sends_the_rest_as_it_is_and_does_not_halt
     assert j.job(summary.job_id).status == jr.FINISHED and j.job(summary.job_id).unfinished == 0
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler found no phone field", logger="noojee_desktop.core.engine")
 async def test_without_a_halt_callback_the_run_stops_and_a_resume_with_the_fixed_mapping_sends_every_row():
     client = FakeDialler()
     j = Journal()
@@ -106,6 +112,7 @@ async def test_rows_with_a_phone_in_some_rows_only_are_not_a_halt():
     assert halts == [] and summary.counts == {Category.INSERTED: 15, Category.DATA_ERROR: 15}
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler does not know the Contact Hours", logger="noojee_desktop.core.engine")
 async def test_the_same_unknown_contact_hours_name_halts_other_names_go_through():
     client = FakeDialler()
     the_rows = rows(60)
@@ -122,6 +129,7 @@ async def test_the_same_unknown_contact_hours_name_halts_other_names_go_through(
     await task
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler refused the API key", logger="noojee_desktop.core.engine")
 async def test_key_refused_pauses_and_resume_goes_on_once_it_is_fixed():
     client = FakeDialler({"Lead 0": ["auth"]})      # e.g. the IP was whitelisted meanwhile
     halts = []
@@ -136,6 +144,7 @@ async def test_key_refused_pauses_and_resume_goes_on_once_it_is_fixed():
     assert summary.outcomes[0].attempts == 1
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler does not accept the template", logger="noojee_desktop.core.engine")
 async def test_a_template_the_dialler_refuses_halts_after_a_handful_of_calls(sandbox):
     async with NoojeeClient(sandbox.url, sandbox.api_key) as client:
         job = JobSpec(server=client.base_url, template=(99, "Gone"), campaign=(11, ""), allocation=(111, ""),
@@ -147,6 +156,7 @@ async def test_a_template_the_dialler_refuses_halts_after_a_handful_of_calls(san
     assert summary.stopped == "halted" and "template 'Gone' (99)" in summary.message
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler found no phone field", logger="noojee_desktop.core.engine")
 def test_headless_stops_with_exit_1_and_the_message_then_resume_after_the_fix(sandbox, tmp_path, monkeypatch,
                                                                              capsys):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
@@ -157,7 +167,7 @@ def test_headless_stops_with_exit_1_and_the_message_then_resume_after_the_fix(sa
         for i in range(200):
             w.writerow([f"Lead {i}", f"03{i:08d}", "Richmond"])
     out = tmp_path / "results.csv"
-    common = [str(path), "--server", sandbox.url, "--template", "1", "--campaign", "11", "--allocation", "111",
+    common = [str(path), "--server", sandbox.url, *SOLAR_ARGS,
               "--results", str(out), "--concurrency", "8"]
     code = main(common + ["--map", "Full Name=Name", "--map", "Phone Number=Phone Number",
                           "--phone-fields", "Phone Number"])

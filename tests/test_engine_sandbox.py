@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
+import time
+
+import pytest
 
 from noojee_desktop.core.api import NoojeeClient
 from noojee_desktop.core.codes import Category
@@ -13,6 +16,7 @@ from noojee_desktop.core.engine import NOTE_CONFIRMED, NOTE_PROBABLY, JobSpec, R
 from noojee_desktop.core.journal import Journal
 from noojee_desktop.core.ratecontrol import RateSettings
 from noojee_desktop.core.sheet import auto_map, read_sheet, validate
+from helpers.sandbox import SOLAR
 
 POLICY = RetryPolicy(max_attempts=8, backoff_base=0.01, backoff_max=0.05, outage_tolerance=8.0,
                      probe_base=0.05, probe_max=0.2, busy_limit=30.0)
@@ -39,6 +43,7 @@ async def _run(server, sheet, rows, **spec):
         return engine, await engine.run()
 
 
+@pytest.mark.allow_log(r"dialler unreachable", logger="noojee_desktop.core.engine")
 async def test_fault_mix_every_lead_stored_exactly_once(sandbox_factory, lead_csv):
     server = sandbox_factory(slots=2, service_time=0.005, queue_timeout=0.5, fail_rate=0.08, drop_rate=0.08)
     n = 160
@@ -51,7 +56,8 @@ async def test_fault_mix_every_lead_stored_exactly_once(sandbox_factory, lead_cs
 
     def go_down_mid_job():
         # once a third of the leads are in, the dialler goes away for a moment (restart)
-        while len(server.leads()) < n // 3:
+        deadline = time.monotonic() + 30
+        while len(server.leads()) < n // 3 and time.monotonic() < deadline:
             threading.Event().wait(0.005)
         server.set_down(0.6)
 
@@ -103,6 +109,7 @@ async def test_generated_external_ids_make_dropped_replies_confirmed(sandbox_fac
     assert len(server.leads()) == 30 and len(set(ids)) == 30 and all(i.startswith("NJL-") for i in ids)
 
 
+@pytest.mark.allow_log(r"dialler unreachable", logger="noojee_desktop.core.engine")
 async def test_server_down_too_long_stops_then_resume_delivers_each_lead_once(sandbox_factory, lead_csv):
     server = sandbox_factory(slots=2, service_time=0.01)
     sheet, rows = _prepare(lead_csv(60))
@@ -130,7 +137,7 @@ async def test_server_down_too_long_stops_then_resume_delivers_each_lead_once(sa
 
         while server.is_down:
             await asyncio.sleep(0.05)
-        found = j.find_resumable(sheet.fingerprint, client.base_url, 1, 11, 111)
+        found = j.find_resumable(sheet.fingerprint, client.base_url, *SOLAR)
         assert found.id == summary.job_id
         job.resume_job_id = found.id
         again = await UploadEngine(client, job, rows, j, policy=policy, rate=RATE).run()

@@ -7,12 +7,15 @@ import asyncio
 import csv
 import threading
 
+import pytest
+
 from noojee_desktop.core.api import NoojeeClient
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.engine import MODE_UPDATE, JobSpec, RetryPolicy, UploadEngine
 from noojee_desktop.core.journal import Journal
 from noojee_desktop.core.ratecontrol import RateSettings
 from noojee_desktop.core.sheet import auto_map, read_sheet, validate, validate_update
+from helpers.sandbox import SOLAR
 
 POLICY = RetryPolicy(max_attempts=6, backoff_base=0.01, backoff_max=0.05, outage_tolerance=8.0,
                      probe_base=0.05, probe_max=0.2)
@@ -125,6 +128,7 @@ async def test_a_lost_reply_of_an_update_is_sent_again(sandbox_factory, tmp_path
     assert all(lead["disposition"] == "Sale" and lead["lead"]["City"] == "Perth" for lead in server.leads(11))
 
 
+@pytest.mark.allow_log(r"dialler unreachable", logger="noojee_desktop.core.engine")
 async def test_an_interrupted_update_job_resumes_from_the_journal(sandbox_factory, tmp_path):
     server = sandbox_factory(slots=1, service_time=0.01)
     await _load(server, tmp_path, n=10)
@@ -150,7 +154,7 @@ async def test_an_interrupted_update_job_resumes_from_the_journal(sandbox_factor
             if not server.is_down:
                 break
             await asyncio.sleep(0.05)
-        found = journal.find_resumable(sheet.fingerprint, client.base_url, 1, 11, 111)
+        found = journal.find_resumable(sheet.fingerprint, client.base_url, *SOLAR)
         assert found.id == first.job_id and found.settings["mode"] == "update"
         job.resume_job_id = found.id
         again = await UploadEngine(client, job, rows, journal, policy=policy, rate=RATE).run()

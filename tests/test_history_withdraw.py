@@ -10,8 +10,9 @@ from noojee_desktop.commands import main as dispatch
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.history import history, plan_withdraw
 from noojee_desktop.core.journal import Journal
+from helpers.sandbox import SOLAR, SOLAR_ARGS
 
-IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
+IDS = SOLAR_ARGS
 
 
 def _write(path: Path, header, rows) -> Path:
@@ -171,5 +172,5 @@ def test_the_app_is_offered_interrupted_updates_but_not_withdrawals_to_resume(tm
                                            allocation=(111, ""), settings=settings)
             journal.add_rows(ids[mode], [(0, 2, {"FirstPhone": "0383218000"}, None, None)])
         assert [j.id for j in jobs.interrupted_jobs(journal)] == [ids["update"], ids["insert"]]
-        found = jobs.find_resumable(journal, "same file", ["https://d.example.com"], 1, 11, 111, "update")
+        found = jobs.find_resumable(journal, "same file", ["https://d.example.com"], *SOLAR, "update")
         assert found.id == ids["update"]

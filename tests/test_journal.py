@@ -8,6 +8,7 @@ from datetime import datetime
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.journal import DONE, INFLIGHT, PENDING, Journal, default_path
 from noojee_desktop.core.outcome import RowOutcome
+from helpers.sandbox import SOLAR
 
 
 def _job(j: Journal, fingerprint="fp1", server="https://dialler.example.com/servicemanager?apiKey=SECRETKEY1"):
@@ -49,12 +50,12 @@ def test_row_states_survive_reopening_and_resume_finds_the_job(tmp_path):
     assert rows[2].attempts == 1 and rows[2].external_id == "NJL-1"
     assert rows[2].lead == {"Name": "C", "FirstPhone": "0383218100"}
 
-    found = j2.find_resumable("fp1", "https://DIALLER.example.com", 1, 11, 111)
+    found = j2.find_resumable("fp1", "https://DIALLER.example.com", *SOLAR)
     assert found is not None and found.id == jid and found.unfinished == 1
     assert "leads.xlsx" in found.describe() and "2 of 3" in found.describe()
     assert [x.id for x in j2.list_interrupted()] == [jid]
     # another file, another allocation: not this job
-    assert j2.find_resumable("other", "https://dialler.example.com", 1, 11, 111) is None
+    assert j2.find_resumable("other", "https://dialler.example.com", *SOLAR) is None
     assert j2.find_resumable("fp1", "https://dialler.example.com", 1, 11, 112) is None
 
 

@@ -12,22 +12,8 @@ import pytest
 from noojee_desktop.sandbox import SandboxConfig, SandboxServer
 from noojee_desktop.sandbox.data import DemoDataError, check_data, default_data
 
-KEY = "demo-key"
-SOLAR = {"fTemplateId": 1, "fCampaignId": 11, "fAllocationId": 111}
-
-
-def api(sb, method: str) -> str:
-    return f"{sb.url}/servicemanager/rest/CampaignAPI/{method}"
-
-
-def insert(sb, lead: dict, ids: dict | None = None, **extra) -> httpx.Response:
-    params = {**(ids or SOLAR), "apiKey": KEY, **extra}
-    return httpx.post(api(sb, "insertLeadFast"), params=params, json=lead, timeout=10)
-
-
-def update(sb, lead: dict, ids: dict | None = None, **extra) -> httpx.Response:
-    params = {**(ids or SOLAR), "apiKey": KEY, **extra}
-    return httpx.post(api(sb, "updateLeadFast"), params=params, json=lead, timeout=10)
+from helpers.sandbox import KEY, SOLAR, SOLAR_PARAMS, insert, update
+from helpers.sandbox import api_url as api
 
 
 def code_of(resp: httpx.Response) -> tuple[int, int, str]:
@@ -85,7 +71,7 @@ def test_unknown_path_is_404_html(sandbox):
 
 @pytest.mark.parametrize("key", [None, "wrong-key", ""])
 def test_wrong_or_missing_key_is_401_html_and_nothing_stored(sandbox, key):
-    params = {**SOLAR} if key is None else {**SOLAR, "apiKey": key}
+    params = {**SOLAR_PARAMS} if key is None else {**SOLAR_PARAMS, "apiKey": key}
     r = httpx.post(api(sandbox, "insertLeadFast"), params=params, json={"FirstPhone": "0383218199"})
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("text/html")
@@ -112,7 +98,7 @@ def test_insert_ok_then_same_phone_is_duplicate(sandbox):
     stored = sandbox.leads(11)
     assert len(stored) == 1
     assert stored[0]["lead"] == lead
-    assert (stored[0]["template_id"], stored[0]["campaign_id"], stored[0]["allocation_id"]) == (1, 11, 111)
+    assert (stored[0]["template_id"], stored[0]["campaign_id"], stored[0]["allocation_id"]) == SOLAR
 
 
 def test_duplicates_allowed_on_request_and_other_campaigns_independent(sandbox):
@@ -201,7 +187,7 @@ def test_insert_check_order(sandbox):
 
 @pytest.mark.parametrize("body", [b"{not json", b"[{\"FirstPhone\": \"0383218100\"}]"])
 def test_insert_body_not_one_object_is_103(sandbox, body):
-    r = httpx.post(api(sandbox, "insertLeadFast"), params={**SOLAR, "apiKey": KEY}, content=body,
+    r = httpx.post(api(sandbox, "insertLeadFast"), params={**SOLAR_PARAMS, "apiKey": KEY}, content=body,
                    headers={"content-type": "application/json"})
     assert code_of(r)[:2] == (500, 103)
     assert sandbox.leads() == []

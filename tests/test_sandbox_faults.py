@@ -19,17 +19,12 @@ import httpx
 import pytest
 
 from noojee_desktop.commands.sandbox import main as cli_main
-
-KEY = "demo-key"
-SOLAR = {"fTemplateId": 1, "fCampaignId": 11, "fAllocationId": 111}
+from helpers.sandbox import KEY, SOLAR_PARAMS, api_url, insert
+from helpers.wait import wait_until
 
 
 def insert_url(sb) -> str:
-    return f"{sb.url}/servicemanager/rest/CampaignAPI/insertLeadFast"
-
-
-def insert(sb, lead, client=None, **kw):
-    return (client or httpx).post(insert_url(sb), params={**SOLAR, "apiKey": sb.api_key}, json=lead, **kw)
+    return api_url(sb, "insertLeadFast")
 
 
 def phone(i: int) -> str:
@@ -45,7 +40,7 @@ async def test_concurrency_capped_at_slots_and_109_after_queue_timeout(sandbox_f
 
     async with httpx.AsyncClient(timeout=10) as client:
         async def one(i):
-            return await client.post(insert_url(sb), params={**SOLAR, "apiKey": KEY},
+            return await client.post(insert_url(sb), params={**SOLAR_PARAMS, "apiKey": KEY},
                                      json={"FirstPhone": phone(i)})
         replies = await asyncio.gather(*(one(i) for i in range(n)))
 
@@ -66,7 +61,7 @@ async def test_concurrency_capped_at_slots_and_109_after_queue_timeout(sandbox_f
 async def test_list_calls_take_no_slot(sandbox_factory):
     sb = sandbox_factory(slots=1, service_time=0.3, queue_timeout=5)
     async with httpx.AsyncClient(timeout=10) as client:
-        busy = asyncio.create_task(client.post(insert_url(sb), params={**SOLAR, "apiKey": KEY},
+        busy = asyncio.create_task(client.post(insert_url(sb), params={**SOLAR_PARAMS, "apiKey": KEY},
                                                json={"FirstPhone": phone(1)}))
         while sb.stats()["active"] == 0 and not busy.done():
             await asyncio.sleep(0.01)
@@ -115,11 +110,16 @@ def test_slow_reply_outlasts_a_short_client_timeout(sandbox_factory):
     sb = sandbox_factory(slow_rate=1.0, slow_time=1.0, service_time=0.0)
     with pytest.raises(httpx.ReadTimeout):
         insert(sb, {"FirstPhone": phone(1)}, timeout=httpx.Timeout(5, read=0.1))
+<<<<<<< HEAD
     # The lead was applied even though the client gave up waiting (on a busy machine the call
     # may not even have started when the client gave up: wait for the lead, boundedly).
     deadline = time.monotonic() + 5
     while (sb.stats()["active"] or not sb.leads()) and time.monotonic() < deadline:
         time.sleep(0.02)
+=======
+    # The lead was applied even though the client gave up waiting.
+    wait_until(lambda: not sb.stats()["active"], 5, "the slow call never finished on the sandbox")
+>>>>>>> main
     assert len(sb.leads()) == 1
 
 
@@ -151,45 +151,45 @@ def test_drop_next(sandbox):
 
 
 def wait_until_up(sb, client, limit=5.0):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
+    def answer():
         try:
-            return client.get(f"{sb.url}/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
-                              params={"apiKey": KEY})
+            return client.get(api_url(sb, "getCampaignTemplateList"), params={"apiKey": KEY})
         except httpx.ConnectError:
-            time.sleep(0.05)
-    raise AssertionError("the sandbox did not come back")
+            return None
+
+    return wait_until(answer, limit, "the sandbox did not come back", interval=0.05)
 
 
 def test_set_down_refuses_connections_then_recovers_on_same_port(sandbox):
     port = sandbox.port
     with httpx.Client(timeout=5) as client:  # keeps its connection alive between calls
-        assert insert(sandbox, {"FirstPhone": phone(1)}, client).json()["code"] == 0
+        assert insert(sandbox, {"FirstPhone": phone(1)}, client=client).json()["code"] == 0
         sandbox.set_down(0.4)
         assert sandbox.is_down
         with pytest.raises(httpx.ConnectError):
-            insert(sandbox, {"FirstPhone": phone(2)}, client)
+            insert(sandbox, {"FirstPhone": phone(2)}, client=client)
         assert wait_until_up(sandbox, client).json()["code"] == 0
         assert sandbox.port == port and not sandbox.is_down
         # The state survived: the first lead is still there, so its phone is a duplicate.
-        assert insert(sandbox, {"FirstPhone": phone(1)}, client).json()["code"] == 105
+        assert insert(sandbox, {"FirstPhone": phone(1)}, client=client).json()["code"] == 105
     assert len(sandbox.leads()) == 1
 
 
 def test_restart_keeps_port_and_leads(sandbox):
     with httpx.Client(timeout=5) as client:
-        assert insert(sandbox, {"FirstPhone": phone(1)}, client).json()["code"] == 0
+        assert insert(sandbox, {"FirstPhone": phone(1)}, client=client).json()["code"] == 0
         port = sandbox.port
         sandbox.restart()
         assert sandbox.port == port
-        assert insert(sandbox, {"FirstPhone": phone(1)}, client).json()["code"] == 105
+        assert insert(sandbox, {"FirstPhone": phone(1)}, client=client).json()["code"] == 105
 
 
-def test_comes_back_once_its_port_is_free_again(sandbox):
+def test_comes_back_once_its_port_is_free_again(sandbox, expect_log):
     sandbox.set_down(0.1)
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", sandbox.port))  # someone else holds the port when it wants it back
-    time.sleep(0.4)
+    with expect_log("cannot listen on port .* address already in use", logger="noojee_desktop.sandbox") as tried:
+        wait_until(lambda: tried, 5, "the sandbox never tried to take its port back")
     assert sandbox.is_down
     squatter.close()
     with httpx.Client(timeout=5) as client:
@@ -209,17 +209,17 @@ def test_down_after_goes_down_by_itself_then_returns(sandbox_factory):
     url = f"{sb.url}/servicemanager/rest/CampaignAPI/getCampaignTemplateList"
     with httpx.Client(timeout=5) as client:
         assert client.get(url, params={"apiKey": KEY}).json()["code"] == 0
-        refused = False
-        deadline = time.monotonic() + 5
-        while not refused and time.monotonic() < deadline:
+
+        def refused() -> bool:
             try:
                 client.get(url, params={"apiKey": KEY})
-                time.sleep(0.02)
             except httpx.ConnectError:
-                refused = True
+                return True
             except (httpx.RemoteProtocolError, httpx.ReadError):
                 pass  # a kept-alive connection cut as the server went down; the next try connects anew
-        assert refused
+            return False
+
+        assert wait_until(refused, 5, "the sandbox never went down by itself")
         assert wait_until_up(sb, client).json()["code"] == 0
 
 
@@ -229,12 +229,17 @@ def test_down_after_goes_down_by_itself_then_returns(sandbox_factory):
 def test_access_log_never_shows_the_key(sandbox_factory, caplog):
     secret = "S3cret-sandbox-Key-771"
     sb = sandbox_factory(api_key=secret, service_time=0.0)
+
+    def access():
+        return [r for r in caplog.records if r.name == "noojee_desktop.sandbox.access"]
+
     with caplog.at_level(logging.DEBUG):
         insert(sb, {"FirstPhone": phone(1)})
-        httpx.get(f"{sb.url}/servicemanager/rest/CampaignAPI/getCampaignTemplateList", params={"apiKey": secret})
-        httpx.get(f"{sb.url}/servicemanager/rest/CampaignAPI/getCampaignTemplateList", params={"apiKey": "wrong"})
-    access = [r for r in caplog.records if r.name.startswith("noojee_desktop.sandbox")]
-    assert len(access) >= 3
+        httpx.get(api_url(sb, "getCampaignTemplateList"), params={"apiKey": secret})
+        httpx.get(api_url(sb, "getCampaignTemplateList"), params={"apiKey": "wrong"})
+        # aiohttp writes an access line after the reply has gone, so the last may still be coming
+        wait_until(lambda: len(access()) >= 3, 5, lambda: f"access log lines: {[r.getMessage() for r in access()]}")
+    access = access()
     assert any("apiKey=***" in r.getMessage() for r in access)
     assert secret not in caplog.text
     assert secret not in repr(sb.request_log())
@@ -288,10 +293,10 @@ def test_cli_subprocess_serves_and_stops_on_ctrl_c():
         r = httpx.get(f"{base}/getCampaignTemplateList", params={"apiKey": secret})
         assert r.json()["entities"][0]["name"] == "Solar Leads"
         # The printed curl line's request: OK, then the same phone is a duplicate.
-        r = httpx.post(f"{base}/insertLeadFast", params={**SOLAR, "apiKey": secret},
+        r = httpx.post(f"{base}/insertLeadFast", params={**SOLAR_PARAMS, "apiKey": secret},
                        json={"Name": "Ann Lee", "FirstPhone": "0383218199"})
         assert r.json() == {"code": 0, "message": "OK"}
-        r = httpx.post(f"{base}/insertLeadFast", params={**SOLAR, "apiKey": secret},
+        r = httpx.post(f"{base}/insertLeadFast", params={**SOLAR_PARAMS, "apiKey": secret},
                        json={"Name": "Ann Lee", "FirstPhone": "0383218199"})
         assert r.json() == {"code": 105, "message": "DUPLICATE"}
         proc.send_signal(signal.SIGINT)

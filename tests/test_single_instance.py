@@ -7,20 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from ui_helpers import write_leads
-
-
-def _wait_for(cond, timeout: float, what: str, proc=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the app ended (exit {proc.returncode}) while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+from helpers.leads import write_leads
+from helpers.wait import wait_until
 
 
 def _read(path: Path) -> str:
@@ -45,21 +35,21 @@ def test_second_launch_raises_the_first_window_and_hands_it_the_file(sandbox, tm
 
     first = _app(["--server", sandbox.url], env)
     try:
-        _wait_for(lambda: "single instance: listening" in logs(), 60, "the first launch to be ready", first)
+        wait_until(lambda: "single instance: listening" in logs(), 60, "the first launch never got ready", process=first)
 
         second = _app([str(leads)], env)
         out, err = second.communicate(timeout=60)
         assert second.returncode == 0, err
         assert "already open" in err
-        _wait_for(lambda: f"a second launch raised the window and handed it {leads}" in logs(), 30,
-                  "the first window to be raised", first)
+        wait_until(lambda: f"a second launch raised the window and handed it {leads}" in logs(), 30,
+                   "the first window was never raised", process=first)
         # the first window really read the file (it is now its most recent file)
-        _wait_for(lambda: "handed over.csv" in recent(), 30, "the first window to open the file", first)
+        wait_until(lambda: "handed over.csv" in recent(), 30, "the first window never opened the file", process=first)
 
         third = _app([], env)                 # a plain double-click: just the window to the front
         out, err = third.communicate(timeout=60)
         assert third.returncode == 0, err
-        _wait_for(lambda: logs().count("a second launch raised the window") >= 2, 30, "the second raise", first)
+        wait_until(lambda: logs().count("a second launch raised the window") >= 2, 30, "the window was not raised a second time", process=first)
         assert first.poll() is None, "the first app keeps running"
     finally:
         if first.poll() is None:

@@ -152,6 +152,7 @@ def _inserts(sandbox):
     return [r for r in sandbox.request_log() if r["path"].endswith("/insertLeadFast")]
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler found no phone field", logger="noojee_desktop.core.engine")
 def test_headless_unknown_template_warns_then_stops_after_a_handful_of_102s(sandbox, tmp_path, monkeypatch, capsys):
     from noojee_desktop.commands.upload import main
 

@@ -7,7 +7,7 @@ import csv
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.sheet import read_sheet
@@ -163,7 +163,8 @@ def test_keyboard_fixes_undo_redo_and_enter_goes_to_the_next_row_to_fix(window, 
     type_into(qtbot, view, current, "7", how="type")
     assert model.index(row_of(model, "Bad Priority"), PRIORITY).data() == "7"
     date = model.index(row_of(model, "Bad Date"), CALLBACK)
-    assert (view.currentIndex().row(), view.currentIndex().column()) == (date.row(), date.column())
+    qtbot.waitUntil(lambda: (view.currentIndex().row(), view.currentIndex().column()) == (date.row(), date.column()),
+                    timeout=2000)    # (Enter moves a moment after the editor closed)
     type_into(qtbot, view, date, "4/3/2030 09:15")
     assert Category.INVALID not in model.counts
     assert tab.findChild(type(tab.editing.count_label), "fixedCountLabel").text() == "\u270e 3 cells fixed"
@@ -295,3 +296,69 @@ def test_a_resume_after_the_upload_was_stopped_sends_the_fixed_values(make_windo
     assert leads["Good 05"]["City"] == "Ballarat"
     # the table shows the fixes again (marked), read back from the journal
     assert tab.model.index(row_of(tab.model, "Good 05"), CITY).data(Qt.ItemDataRole.FontRole).italic()
+
+
+def test_opening_the_same_file_again_offers_its_unsaved_fixes(window, qtbot, lead_file):
+    tab = window.import_tab
+    model = tab.model
+    model.setData(model.index(row_of(model, "Bad Phone"), PHONE), "0412 345 678")
+    model.setData(model.index(row_of(model, "Good 02"), CITY), "Ballarat")
+    job = tab.keeping.keep_now()
+    qtbot.waitUntil(job.finished.is_set, timeout=5000)
+
+    tab.load(lead_file)              # the same file again: read as it is, the fixes offered
+    qtbot.waitUntil(lambda: not tab.loading and tab.fixes_banner.isVisible(), timeout=5000)
+    assert model.index(row_of(model, "Bad Phone"), PHONE).data() == "8321 81"
+    assert "You fixed 2 cells of this file" in window.findChild(QLabel, "fixesLabel").text()
+    qtbot.mouseClick(window.findChild(QPushButton, "applyFixesButton"), Qt.MouseButton.LeftButton)
+    assert not tab.fixes_banner.isVisible()
+    assert model.index(row_of(model, "Bad Phone"), PHONE).data() == "0412 345 678"
+    assert model.index(row_of(model, "Good 02"), CITY).data(Qt.ItemDataRole.FontRole).italic()
+    assert model.counts[Category.INVALID] == 2
+
+    job = tab.keeping.keep_now()
+    qtbot.waitUntil(job.finished.is_set, timeout=5000)
+    tab.load(lead_file)
+    qtbot.waitUntil(lambda: not tab.loading and tab.fixes_banner.isVisible(), timeout=5000)
+    qtbot.mouseClick(window.findChild(QPushButton, "discardFixesButton"), Qt.MouseButton.LeftButton)
+    assert not tab.fixes_banner.isVisible() and len(model.fixes) == 0
+    tab.load(lead_file)              # discarded: not offered again
+    qtbot.waitUntil(lambda: not tab.loading and model.rowCount() == 9, timeout=5000)
+    assert not tab.fixes_banner.isVisible()
+
+
+def test_save_corrected_copy_next_to_the_original_or_in_documents(window, qtbot, lead_file, monkeypatch):
+    import noojee_desktop.ui.importer.fix_keeping as keeping
+
+    tab = window.import_tab
+    model = tab.model
+    button = window.findChild(QPushButton, "saveCorrectedButton")
+    assert not button.isEnabled()                 # nothing fixed yet
+    model.setData(model.index(row_of(model, "Bad Phone"), PHONE), "0412 345 678")
+    assert button.isEnabled()
+    original = lead_file.read_bytes()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.keeping.last_copy is not None, timeout=5000)
+    copy = tab.keeping.last_copy
+    assert copy.parent == lead_file.parent and copy.suffix == ".csv" and copy != lead_file
+    assert lead_file.read_bytes() == original
+    back = read_sheet(copy)
+    assert back.headers == HEADERS and back.rows[0] == ["Bad Phone", "Sydney", "0412 345 678", "5",
+                                                        "2030/01/02 10:00"]
+    assert copy.name in window.findChild(QLabel, "correctedCopyStatus").text()
+
+    # a folder that cannot be written: the copy goes to Documents, and the status line says so
+    real = keeping.write_corrected
+
+    def refuse_next_to_original(path, sheet):
+        if path.parent == lead_file.parent:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, sheet)
+
+    monkeypatch.setattr(keeping, "write_corrected", refuse_next_to_original)
+    tab.keeping.last_copy = None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.keeping.last_copy is not None, timeout=5000)
+    assert tab.keeping.last_copy.parent != lead_file.parent
+    assert read_sheet(tab.keeping.last_copy).rows[0][2] == "0412 345 678"
+    assert "cannot be written" in window.findChild(QLabel, "correctedCopyStatus").text()

@@ -12,7 +12,7 @@ from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.importer.controller import State
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
 from noojee_desktop.ui.symbols import result_text
-from ui_helpers import pick, write_leads
+from helpers.leads import write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -30,15 +30,8 @@ def lead_file(tmp_path):
 
 
 @pytest.fixture
-def window(make_window, sandbox, monkeypatch, lead_file, qtbot):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    win = make_window(["--server", sandbox.url, str(lead_file)])
-    pick(qtbot, win, "template", "Solar Leads")
-    pick(qtbot, win, "campaign", "Solar VIC")
-    pick(qtbot, win, "allocation", "VIC Week 2")
-    model = win.import_tab.model
-    qtbot.waitUntil(lambda: model.rowCount() == 10 and not win.import_tab.loading, timeout=5000)
-    return win
+def window(open_window, sandbox, lead_file):
+    return open_window(sandbox, lead_file, rows=10, choice=("Solar Leads", "Solar VIC", "VIC Week 2"))
 
 
 def row_of(model, name):
@@ -123,20 +116,14 @@ def test_upload_colours_rows_counts_and_exports(qtbot, window, sandbox, tmp_path
     assert any(Category.DNC.label in line and DNC[0] in line for line in flat)
 
 
-def test_close_during_upload_asks_first(qtbot, make_window, sandbox_factory, monkeypatch, tmp_path):
+def test_close_during_upload_asks_first(qtbot, open_window, sandbox_factory, tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
     slow = sandbox_factory(service_time=0.3, slots=1)
-    monkeypatch.setenv("NOOJEE_API_KEY", slow.api_key)
-    path = tmp_path / "many.csv"
-    path.write_text("Name,FirstPhone\n" + "".join(f"P{i},03{8400000 + i:08d}\n" for i in range(40)),
-                    encoding="utf-8")
-    win = make_window(["--server", slow.url, str(path)])
-    pick(qtbot, win, "template", "Solar Leads")
-    pick(qtbot, win, "campaign", "Solar NSW")
-    pick(qtbot, win, "allocation", "NSW Week 1")
+    path = write_leads(tmp_path / "many.csv", [(f"P{i}", f"03{8400000 + i:08d}") for i in range(40)],
+                       header=("Name", "FirstPhone"))
+    win = open_window(slow, path, rows=40, choice=("Solar Leads", "Solar NSW", "NSW Week 1"))
     tab = win.import_tab
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 40 and tab.upload_button.isEnabled(), timeout=5000)
     tab.upload_button.click()
     qtbot.waitUntil(lambda: tab.uploading, timeout=3000)
     win.close()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from noojee_desktop.core import jobs
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.journal import Journal
-from ui_helpers import pick_solar, write_leads
+from helpers.leads import write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -23,14 +23,6 @@ N = 20
 
 def _leads(i0: int = 0, n: int = N) -> list[tuple[str, str, str]]:
     return [(f"Person {i:02d}", "Melbourne", f"03{8600000 + i:08d}") for i in range(i0, i0 + n)]
-
-
-def _open(qtbot, make_window, server, path: Path, rows: int):
-    win = make_window(["--server", server.url, str(path)])
-    pick_solar(qtbot, win)
-    tab = win.import_tab
-    qtbot.waitUntil(lambda: tab.model.rowCount() == rows and tab.upload_button.isEnabled(), timeout=10000)
-    return win, tab
 
 
 def _box(qtbot, win, object_name: str) -> QMessageBox:
@@ -56,9 +48,7 @@ def _upload(qtbot, tab, *, then_click: tuple[str, str] | None = None, win=None):
     return finished.args[0]
 
 
-def test_a_list_uploading_in_another_window_is_refused_and_not_offered(qtbot, make_window, sandbox, monkeypatch,
-                                                                       tmp_path):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+def test_a_list_uploading_in_another_window_is_refused_and_not_offered(qtbot, open_window, sandbox, tmp_path):
     path = write_leads(tmp_path / "busy.csv", _leads())
     from noojee_desktop.core.sheet import read_sheet
 
@@ -72,7 +62,8 @@ def test_a_list_uploading_in_another_window_is_refused_and_not_offered(qtbot, ma
                                for i, (n, _c, p) in enumerate(_leads())])
         other = jobs.record_lock(journal, journal.job(job), jobs.COMMAND).acquire()
         try:
-            win, tab = _open(qtbot, make_window, sandbox, path, N)
+            win = open_window(sandbox, path, rows=N)
+            tab = win.import_tab
             assert not tab.resume_bar.isVisible()          # the banner never offers a running job
             qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
             box = _box(qtbot, win, "jobBusyBox")
@@ -86,11 +77,10 @@ def test_a_list_uploading_in_another_window_is_refused_and_not_offered(qtbot, ma
     assert tab.check_interrupted() and tab.resume_bar.isVisible()
 
 
-def test_rows_already_loaded_are_asked_about_then_skipped_or_sent_again(qtbot, make_window, sandbox,
-                                                                         monkeypatch, tmp_path):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+def test_rows_already_loaded_are_asked_about_then_skipped_or_sent_again(qtbot, open_window, sandbox, tmp_path):
     path = write_leads(tmp_path / "list.csv", _leads())
-    win, tab = _open(qtbot, make_window, sandbox, path, N)
+    win = open_window(sandbox, path, rows=N)
+    tab = win.import_tab
     summary = _upload(qtbot, tab)
     assert summary is not None and summary.inserted == N and len(sandbox.leads()) == N
 
@@ -115,14 +105,15 @@ def test_rows_already_loaded_are_asked_about_then_skipped_or_sent_again(qtbot, m
     assert tab.model.counts[Category.DUPLICATE] == N + 2 and len(sandbox.leads()) == N + 2
 
 
-def test_a_data_folder_that_cannot_be_written_stops_the_upload_with_a_message(qtbot, make_window, sandbox,
-                                                                              monkeypatch, tmp_path):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+@pytest.mark.allow_log(r"Cannot read the saved field lists .* Not a directory", logger="noojee_desktop.core.sheet.fields")
+@pytest.mark.allow_log(r"could not (read the upload journal|save the column mapping)", logger="noojee_desktop.ui.importer")
+def test_a_data_folder_that_cannot_be_written_stops_the_upload_with_a_message(qtbot, open_window, sandbox, tmp_path):
     path = write_leads(tmp_path / "list.csv", _leads(n=3))
     data = Path(os.environ["XDG_DATA_HOME"])
     data.mkdir(parents=True, exist_ok=True)
     (data / "noojee-desktop").write_text("in the way")
-    win, tab = _open(qtbot, make_window, sandbox, path, 3)
+    win = open_window(sandbox, path, rows=3)
+    tab = win.import_tab
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     box = _box(qtbot, win, "journalProblemBox")
     assert box.text().startswith(f"The upload journal in {data / 'noojee-desktop'} could not be opened")

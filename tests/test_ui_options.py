@@ -10,7 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
+from helpers.leads import write_leads
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -19,19 +21,9 @@ TWIN_PHONE = "0387001234"
 DNC_PHONE = "0299999999"
 
 
-def write_csv(path, rows):
-    """(name, phone) rows, everyone in Melbourne."""
-    return write_leads(path, [(name, "Melbourne", phone) for name, phone in rows])
-
-
-def open_window(qtbot, make_window, server_arg, *files, rows=None):
-    win = make_window(["--server", server_arg, *map(str, files)])
-    if files or rows is not None:
-        pick_solar(qtbot, win)
-    if files:
-        tab = win.import_tab
-        qtbot.waitUntil(lambda: tab.model.rowCount() == rows and not tab.loading, timeout=5000)
-    return win
+def in_melbourne(rows):
+    """(name, phone) rows as lead rows, everyone in Melbourne."""
+    return [(name, "Melbourne", phone) for name, phone in rows]
 
 
 def upload_and_wait(qtbot, tab, button=None):
@@ -51,11 +43,10 @@ def check(qtbot, box: QCheckBox, on: bool) -> None:
 
 
 def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
-        qtbot, make_window, sandbox_factory, monkeypatch, tmp_path):
+        qtbot, open_window, sandbox_factory, tmp_path):
     server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
-    path = write_csv(tmp_path / "twins.csv", GOOD[:3] + [("Twin A", TWIN_PHONE), ("Twin B", TWIN_PHONE)])
-    win = open_window(qtbot, make_window, server.url, path, rows=5)
+    path = write_leads(tmp_path / "twins.csv", in_melbourne(GOOD[:3] + [("Twin A", TWIN_PHONE), ("Twin B", TWIN_PHONE)]))
+    win = open_window(server, path, rows=5)
     tab = win.import_tab
     allow = win.findChild(QCheckBox, "allowDuplicatesCheck")
     safe = win.findChild(QCheckBox, "generateExternalIdsCheck")
@@ -85,20 +76,17 @@ def test_allow_duplicates_rechecks_the_file_and_inserts_the_same_phone_twice(
     # remembered for the next session: duplicates for every template, safe ids per template
     win.begin_shutdown()
     qtbot.waitUntil(lambda: win.is_shut_down, timeout=10000)
-    again = open_window(qtbot, make_window, server.url, rows=0)
+    again = open_window(server, rows=0)
     again_safe = again.findChild(QCheckBox, "generateExternalIdsCheck")
     assert again.findChild(QCheckBox, "allowDuplicatesCheck").isChecked()
     qtbot.waitUntil(lambda: not again_safe.isChecked(), timeout=5000)      # Solar Leads: turned off
-    from ui_helpers import pick
-
     pick(qtbot, again, "template", "Insurance Renewals")
     qtbot.waitUntil(lambda: again_safe.isChecked(), timeout=5000)          # another template: on
 
 
-def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, make_window, sandbox, monkeypatch, tmp_path):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    path = write_csv(tmp_path / "ids.csv", GOOD)
-    win = open_window(qtbot, make_window, sandbox.url, path, rows=len(GOOD))
+def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, open_window, sandbox, tmp_path):
+    path = write_leads(tmp_path / "ids.csv", in_melbourne(GOOD))
+    win = open_window(sandbox, path, rows=len(GOOD))
     tab = win.import_tab
     check(qtbot, win.findChild(QCheckBox, "generateExternalIdsCheck"), True)
     upload_and_wait(qtbot, tab)
@@ -111,11 +99,9 @@ def test_generated_ids_give_every_sent_lead_a_safe_external_id(qtbot, make_windo
     assert job.settings == {"allow_duplicates": False, "generate_external_ids": True}
 
 
-def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(
-        qtbot, make_window, sandbox, monkeypatch, tmp_path):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    path = write_csv(tmp_path / "dnc.csv", GOOD + [("Do Not Ring", DNC_PHONE)])
-    win = open_window(qtbot, make_window, sandbox.url, path, rows=len(GOOD) + 1)
+def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(qtbot, open_window, sandbox, tmp_path):
+    path = write_leads(tmp_path / "dnc.csv", in_melbourne(GOOD + [("Do Not Ring", DNC_PHONE)]))
+    win = open_window(sandbox, path, rows=len(GOOD) + 1)
     tab = win.import_tab
     model = tab.model
     dnc_row = len(GOOD)
@@ -141,7 +127,7 @@ def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(
     qtbot.waitUntil(lambda: box.isVisible(), timeout=5000)
     assert "1 row" in box.text() and "Do Not Call" in box.informativeText()
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=5000)
     assert not tab.uploading and dnc_calls() == 1
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -157,10 +143,9 @@ def test_retry_including_rejections_resends_the_dnc_row_only_when_asked(
     assert Counter(r["lead"]["Name"] for r in sandbox.leads()) == Counter(n for n, _ in GOOD)   # none twice
 
 
-def test_single_lead_allow_duplicate_inserts_the_same_phone_again(qtbot, make_window, sandbox, monkeypatch):
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+def test_single_lead_allow_duplicate_inserts_the_same_phone_again(qtbot, make_window, open_window, sandbox):
     teach_sandbox_fields(sandbox)
-    win = open_window(qtbot, make_window, sandbox.url, rows=0)
+    win = open_window(sandbox, rows=0)
     form = win.lead_form
     allow = win.findChild(QCheckBox, "leadAllowDuplicatesCheck")
     assert not allow.isChecked()
@@ -192,7 +177,7 @@ def test_job_journaled_by_the_headless_command_is_offered_and_resumed_by_the_win
     from noojee_desktop.core.outcome import RowOutcome
     from noojee_desktop.core.sheet import auto_map, read_sheet, validate
 
-    path = write_csv(tmp_path / "headless.csv", GOOD)
+    path = write_leads(tmp_path / "headless.csv", in_melbourne(GOOD))
     sheet = read_sheet(path)
     prepared = validate(sheet, auto_map(sheet.headers))
     client = NoojeeClient(sandbox.url, sandbox.api_key)      # as upload_cli builds it (never sends here)

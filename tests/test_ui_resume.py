@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPushButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, write_leads
+from helpers.leads import write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -34,21 +34,9 @@ def lead_file(tmp_path):
 
 
 @pytest.fixture
-def slow_server(sandbox_factory, monkeypatch):
-    """A sandbox slow enough (50 ms a lead, two at a time) to stop or pause an upload part-way;
-    windows connect to it with NOOJEE_API_KEY."""
-    server = sandbox_factory(service_time=0.05, slots=2)
-    monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
-    return server
-
-
-def open_window(qtbot, make_window, server, *files):
-    win = make_window(["--server", server.url, *map(str, files)])
-    if files:
-        pick_solar(qtbot, win)
-        tab = win.import_tab
-        qtbot.waitUntil(lambda: tab.model.rowCount() == N + 2 and tab.upload_button.isEnabled(), timeout=5000)
-    return win
+def slow_server(sandbox_factory):
+    """A sandbox slow enough (50 ms a lead, two at a time) to stop or pause an upload part-way."""
+    return sandbox_factory(service_time=0.05, slots=2)
 
 
 def stored_names(server) -> Counter:
@@ -71,9 +59,9 @@ def wait_finished(qtbot, tab) -> None:
 
 
 def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
-        qtbot, make_window, slow_server, lead_file):
+        qtbot, open_window, slow_server, lead_file):
     server = slow_server
-    first = open_window(qtbot, make_window, server, lead_file)
+    first = open_window(server, lead_file, rows=N + 2)
     upload_then_stop(qtbot, first, server, at_least=4)
     sent_before = stored_names(server)
     first.begin_shutdown()
@@ -82,7 +70,7 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     assert not any(t.name == "noojee-upload" for t in threading.enumerate())   # the upload loop ended
 
     # next start: the banner says so, in the Import tab, without a modal box
-    win = open_window(qtbot, make_window, server)
+    win = open_window(server)
     tab = win.import_tab
     assert win.tabs.currentWidget() is tab
     assert tab.resume_bar.isVisible()
@@ -103,7 +91,7 @@ def test_interrupted_upload_is_offered_at_start_and_resumed_without_resending(
     assert not tab.resume_bar.isVisible()
 
 
-def test_killed_upload_resumes_only_unfinished_rows(qtbot, make_window, sandbox, monkeypatch, lead_file):
+def test_killed_upload_resumes_only_unfinished_rows(qtbot, open_window, sandbox, lead_file):
     """The journal as a killed process leaves it: some rows done, one in flight, status running."""
     from noojee_desktop.core.journal import Journal
     from noojee_desktop.core.outcome import RowOutcome
@@ -124,8 +112,7 @@ def test_killed_upload_resumes_only_unfinished_rows(qtbot, make_window, sandbox,
         from datetime import datetime
         journal.mark_inflight(job, done[-1] + 1, 1, datetime.now())
 
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    win = open_window(qtbot, make_window, sandbox)
+    win = open_window(sandbox)
     tab = win.import_tab
     assert tab.resume_bar.isVisible()
     assert f"{len(done) + 1} of {N + 2} rows finished" in tab.resume_label.text()
@@ -139,7 +126,7 @@ def test_killed_upload_resumes_only_unfinished_rows(qtbot, make_window, sandbox,
     assert tab.model.counts[Category.INSERTED] == len(sendable)   # done rows shown with their journal result
 
 
-def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, make_window, sandbox, monkeypatch, tmp_path):
+def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, open_window, sandbox, tmp_path):
     from noojee_desktop.core.journal import ABANDONED, Journal
 
     with Journal() as journal:
@@ -147,8 +134,7 @@ def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, make_windo
                                  template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
                                  allocation=(111, "VIC Week 1"))
         journal.add_rows(job, [(0, 2, {"Name": "A", "FirstPhone": "0385000000"}, None, None)])
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    win = open_window(qtbot, make_window, sandbox)
+    win = open_window(sandbox)
     tab = win.import_tab
     assert tab.resume_bar.isVisible()
     qtbot.mouseClick(tab.resume_interrupted_button, Qt.MouseButton.LeftButton)
@@ -162,11 +148,11 @@ def test_resume_explains_a_missing_file_and_discard_forgets_it(qtbot, make_windo
 
 
 def test_retry_sends_only_failed_rows_and_export_failed_keeps_the_input_columns(
-        qtbot, make_window, slow_server, lead_file):
+        qtbot, open_window, slow_server, lead_file):
     from noojee_desktop.core.sheet import read_sheet
 
     server = slow_server
-    win = open_window(qtbot, make_window, server, lead_file)
+    win = open_window(server, lead_file, rows=N + 2)
     tab = win.import_tab
     upload_then_stop(qtbot, win, server, at_least=4)
     model = tab.model
@@ -198,9 +184,9 @@ def test_retry_sends_only_failed_rows_and_export_failed_keeps_the_input_columns(
 
 
 def test_retry_after_a_mapping_change_sends_the_failed_rows_as_now_mapped(
-        qtbot, make_window, slow_server, lead_file):
+        qtbot, open_window, slow_server, lead_file):
     server = slow_server
-    win = open_window(qtbot, make_window, server, lead_file)
+    win = open_window(server, lead_file, rows=N + 2)
     tab = win.import_tab
     upload_then_stop(qtbot, win, server, at_least=4)
     first = {r["lead"]["Name"]: r["lead"] for r in server.leads()}
@@ -276,9 +262,9 @@ def test_model_filter_sort_and_batched_results_stay_consistent(qapp, lead_file):
 
 
 def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
-        qtbot, make_window, slow_server, lead_file):
+        qtbot, open_window, slow_server, lead_file):
     server = slow_server
-    win = open_window(qtbot, make_window, server, lead_file)
+    win = open_window(server, lead_file, rows=N + 2)
     tab = win.import_tab
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.leads()) >= 3, timeout=10000)
@@ -298,7 +284,7 @@ def test_pause_reaches_the_engine_thread_and_resume_finishes_the_job(
 
 
 def test_resume_whose_destination_never_appears_fails_clearly_and_sends_nothing(
-        qtbot, make_window, sandbox, monkeypatch, lead_file):
+        qtbot, open_window, sandbox, lead_file):
     """The dropdowns cannot show the job's allocation (gone from the dialler): once the wait's
     deadline passes, the banner says so; the upload does not go on as if it had worked."""
     from noojee_desktop.core.journal import Journal
@@ -311,8 +297,7 @@ def test_resume_whose_destination_never_appears_fails_clearly_and_sends_nothing(
                                  template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
                                  allocation=(999, "VIC Week 9"))
         journal.add_rows(job, [(p.index, p.row_number, dict(p.lead), None, None) for p in prepared if p.sendable])
-    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    win = open_window(qtbot, make_window, sandbox)
+    win = open_window(sandbox)
     tab = win.import_tab
     assert tab.resume_bar.isVisible()
     tab.resume.wait = 1.0                   # the deadline (20 s in the app)

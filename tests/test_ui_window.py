@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from noojee_desktop.core.codes import Category
-import ui_helpers
-from ui_helpers import pick
+from helpers.sandbox import SOLAR, teach_sandbox_fields
+from helpers.ui import pick, pick_choice
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -22,14 +22,14 @@ def combo(window, name) -> QComboBox:
 
 
 def pick_solar(qtbot, window) -> None:
-    ui_helpers.pick_solar(qtbot, window)
-    assert window.chooser.current_ids() == (1, 11, 111)
+    pick_choice(qtbot, window)
+    assert window.chooser.current_ids() == SOLAR
 
 
 @pytest.fixture
 def connected(make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    ui_helpers.teach_sandbox_fields(sandbox)
+    teach_sandbox_fields(sandbox)
     return make_window(["--server", sandbox.url])
 
 
@@ -54,7 +54,7 @@ def test_last_choice_is_remembered_per_server(qtbot, make_window, sandbox, monke
     first.begin_shutdown()
     qtbot.waitUntil(lambda: first.is_shut_down, timeout=5000)
     second = make_window(["--server", sandbox.url])
-    qtbot.waitUntil(lambda: second.chooser.current_ids() == (1, 11, 111), timeout=5000)
+    qtbot.waitUntil(lambda: second.chooser.current_ids() == SOLAR, timeout=5000)
 
 
 def test_send_one_lead_shows_green_result_and_lands(qtbot, connected, sandbox):
@@ -166,6 +166,7 @@ def test_first_start_opens_connection_dialog_and_saves_key_in_keyring(qtbot, mak
         assert sandbox.api_key not in fh.read()
 
 
+@pytest.mark.allow_log(r"loading template list failed: .* refused access", logger="noojee_desktop.ui.chooser")
 def test_wrong_key_is_explained_inline_with_retry(qtbot, make_window, sandbox, monkeypatch):
     monkeypatch.setenv("NOOJEE_API_KEY", "not-the-key")
     window = make_window(["--server", sandbox.url])

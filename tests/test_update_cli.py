@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from noojee_desktop.commands import main as dispatch
 from noojee_desktop.commands.update import main
+from helpers.sandbox import SOLAR_ARGS
 
-IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
+IDS = SOLAR_ARGS
 
 
 def _write(path: Path, header, rows) -> Path:
@@ -84,6 +87,7 @@ def test_update_without_external_id_or_disposition_is_refused(sandbox, tmp_path,
     assert sandbox.request_log() == []
 
 
+@pytest.mark.allow_log(r"halting the upload: The dialler does not know the disposition", logger="noojee_desktop.core.engine")
 def test_a_misspelt_disposition_stops_the_update_early_and_resume_sends_every_row(sandbox, tmp_path, monkeypatch,
                                                                                  capsys):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)

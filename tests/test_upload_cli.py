@@ -9,14 +9,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from noojee_desktop.commands.upload import main
+from helpers.sandbox import SOLAR_ARGS
+from helpers.wait import wait_steady, wait_until
 
-IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
+IDS = SOLAR_ARGS
 
 
 def _free_port() -> int:
@@ -165,17 +166,11 @@ def test_killed_mid_job_then_resumed_every_lead_once_and_key_never_shown(sandbox
     env = dict(os.environ, NOOJEE_API_KEY=leaky_key)
     args = [str(path), "--server", server.url, *IDS, "--results", str(out)]
     proc = _run_cli(args, env)
-    deadline = time.monotonic() + 30
-    while len(server.leads()) < 40 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+    wait_until(lambda: len(server.leads()) >= 40, 30, "the upload never got 40 leads in", interval=0.01, process=proc)
     proc.send_signal(signal.SIGKILL)
     out1, err1 = proc.communicate(timeout=10)
     # calls already inside the dialler when the process died still finish there
-    stored_at_kill, still = len(server.leads()), time.monotonic()
-    while time.monotonic() - still < 0.3 and time.monotonic() < deadline + 5:
-        time.sleep(0.02)
-        if len(server.leads()) != stored_at_kill:
-            stored_at_kill, still = len(server.leads()), time.monotonic()
+    stored_at_kill = wait_steady(lambda: len(server.leads()), 0.3, 5, "leads kept arriving after the kill")
     assert 40 <= stored_at_kill < n, "the kill should land mid-job"
 
     # Running the same command again without --resume must not send everything again.
@@ -203,14 +198,6 @@ def test_killed_mid_job_then_resumed_every_lead_once_and_key_never_shown(sandbox
         assert leaky_key.encode() not in f.read_bytes()
 
 
-def _wait_for(cond, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def test_two_uploads_of_one_file_at_once_the_second_refuses_and_each_lead_goes_in_once(
         sandbox_factory, lead_csv, tmp_path):
     """The daily accident: a scheduled upload runs while someone starts (or resumes) the same list
@@ -222,7 +209,7 @@ def test_two_uploads_of_one_file_at_once_the_second_refuses_and_each_lead_goes_i
     args = [str(path), "--server", server.url, *IDS, "--allow-duplicates", "--concurrency", "2"]
     first = _run_cli(args + ["--results", str(tmp_path / "first.csv")], env)
     try:
-        _wait_for(lambda: len(server.leads()) >= 5 or first.poll() is not None, 60, "the first upload to start")
+        wait_until(lambda: len(server.leads()) >= 5 or first.poll() is not None, 60, "the first upload never started")
         assert first.poll() is None, "the first upload should still be running"
         # the same command again, a resume, a fresh start: all at once, all while the first runs
         others = [_run_cli(args + extra, env) for extra in ([], ["--resume"], ["--new-upload"])]

@@ -13,26 +13,25 @@ from pathlib import Path
 import pytest
 
 from noojee_desktop.commands.watch import Settler, file_away, held_by_an_editor, is_ignored
+from helpers.leads import numbered, write_leads
+from helpers.sandbox import SOLAR, SOLAR_ARGS
+from helpers.wait import wait_until
 
-IDS = ["--template", "1", "--campaign", "11", "--allocation", "111"]
+IDS = SOLAR_ARGS
 
 
 def _wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None = None, out: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    extra = ""
-    if out is not None:
-        extra = "\nstdout:\n" + out.read_text(encoding="utf-8", errors="replace")
-        err = out.with_suffix(".err")
-        if err.exists():
-            extra += "\nstderr:\n" + err.read_text(encoding="utf-8", errors="replace")[-3000:]
-    raise AssertionError(f"timed out waiting for {what}{extra}")
+    """wait_until, failing with what the watch printed (``out`` and its .err file)."""
+    def told() -> str:
+        extra = ""
+        if out is not None:
+            extra = "\nstdout:\n" + out.read_text(encoding="utf-8", errors="replace")
+            err = out.with_suffix(".err")
+            if err.exists():
+                extra += "\nstderr:\n" + err.read_text(encoding="utf-8", errors="replace")[-3000:]
+        return f"timed out waiting for {what}{extra}"
+
+    return wait_until(condition, timeout, told, interval=0.05, process=proc)
 
 
 class WatchProcess:
@@ -78,18 +77,6 @@ def watches():
         w.stop()
 
 
-def _rows(n: int, start: int = 0) -> list[list[str]]:
-    return [[f"Lead {i}", "Melbourne", f"03{i:08d}"] for i in range(start, start + n)]
-
-
-def _write_csv(path: Path, rows, header=True) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        if header:
-            w.writerow(["Name", "City", "FirstPhone"])
-        w.writerows(rows)
-
-
 def _phones(server) -> list[str]:
     return [r["lead"]["FirstPhone"] for r in server.leads()]
 
@@ -119,13 +106,13 @@ def test_a_file_written_in_three_chunks_is_taken_once_after_it_settled(sandbox, 
     with open(target, "w", newline="", encoding="utf-8") as fh:   # a slow copy: three chunks
         w = csv.writer(fh)
         w.writerow(["Name", "City", "FirstPhone"])
-        w.writerows(_rows(10, 0))
+        w.writerows(numbered(10, start=0))
         fh.flush()
         time.sleep(0.8)
-        w.writerows(_rows(10, 10))
+        w.writerows(numbered(10, start=10))
         fh.flush()
         time.sleep(0.8)
-        w.writerows(_rows(10, 20))
+        w.writerows(numbered(10, start=20))
     last_write = time.time()
 
     done = inbox / "done" / "leads.csv"
@@ -149,13 +136,13 @@ def test_once_over_a_full_inbox_files_each_kind_where_it_belongs(sandbox, tmp_pa
     inbox = tmp_path / "inbox"
     (inbox / "done").mkdir(parents=True)
     (inbox / "done" / "good.csv").write_text("an older file of the same name\n", encoding="utf-8")
-    _write_csv(inbox / "good.csv", _rows(5, 0))
-    xlsx = make_xlsx([["Name", "City", "FirstPhone"]] + _rows(5, 100), name="good.xlsx")
+    write_leads(inbox / "good.csv", numbered(5, start=0))
+    xlsx = make_xlsx([["Name", "City", "FirstPhone"]] + numbered(5, start=100), name="good.xlsx")
     os.replace(xlsx, inbox / "good.xlsx")
     (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
-    _write_csv(inbox / "small.csv", _rows(2, 200))
+    write_leads(inbox / "small.csv", numbered(2, start=200))
     small_bytes = (inbox / "small.csv").read_bytes()
-    _write_csv(inbox / "nothing.csv", [["No phone", "Sydney", ""]] * 3)
+    write_leads(inbox / "nothing.csv", [["No phone", "Sydney", ""]] * 3)
     for name in ("~$other.xlsx", "notes.tmp", "upload.part", ".~lock.sheet.ods#"):
         (inbox / name).write_text("x", encoding="utf-8")
 
@@ -196,7 +183,7 @@ def test_sigterm_mid_file_then_restart_finishes_it_with_each_lead_once(sandbox_f
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     n = 200
-    _write_csv(inbox / "big.csv", _rows(n))
+    write_leads(inbox / "big.csv", numbered(n))
     watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.3", "--concurrency", "2")
     _wait_for(lambda: len(server.leads()) >= 30, 60, "the upload to get going", watch.proc, watch.out)
     watch.proc.send_signal(signal.SIGTERM)
@@ -284,7 +271,7 @@ def test_a_dialler_that_is_down_pauses_the_watch_then_the_file_goes_through(sand
     server = sandbox_factory(service_time=0.01, down_until=3.0)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "leads.csv", _rows(5))
+    write_leads(inbox / "leads.csv", numbered(5))
     watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--once", "--outage-tolerance", "60")
     assert watch.wait(90) == 0
     assert (inbox / "done" / "leads.csv").exists()
@@ -296,7 +283,7 @@ def test_a_dialler_down_for_longer_leaves_the_file_in_the_inbox(sandbox_factory,
     server = sandbox_factory(service_time=0.01, down_until=600.0)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "leads.csv", _rows(5))
+    write_leads(inbox / "leads.csv", numbered(5))
     watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--once", "--outage-tolerance", "1")
     assert watch.wait(90) == 3
     assert (inbox / "leads.csv").exists() and not (inbox / "failed").exists()
@@ -323,7 +310,7 @@ def test_sigterm_while_waiting_for_a_down_dialler_stops_at_once_and_sends_nothin
     server = sandbox_factory(service_time=0.01, down_until=600.0)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "leads.csv", _rows(5))
+    write_leads(inbox / "leads.csv", numbered(5))
     watch = watches(inbox, server, tmp_path / "logs", "--settle", "0.2", "--outage-tolerance", "600")
     _wait_for(lambda: "Trying again" in watch.err.read_text(encoding="utf-8"), 60, "the wait for the dialler",
               watch.proc, watch.out)
@@ -354,7 +341,7 @@ def test_watch_stop_asks_the_running_watch_to_stop_cleanly_mid_file(sandbox_fact
     server = sandbox_factory(slots=2, service_time=0.02)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "big.csv", _rows(150))
+    write_leads(inbox / "big.csv", numbered(150))
     env = dict(os.environ)
     stop_cmd = [sys.executable, "-m", "noojee_desktop", "watch", str(inbox), "--stop", "--stop-wait", "30"]
     none = subprocess.run(stop_cmd, env=env, capture_output=True, text=True, timeout=60)
@@ -376,10 +363,10 @@ def test_watch_stop_asks_the_running_watch_to_stop_cleanly_mid_file(sandbox_fact
 def test_the_same_list_dropped_again_is_done_without_sending_a_lead_twice(sandbox, tmp_path, watches):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "leads.csv", _rows(5))
+    write_leads(inbox / "leads.csv", numbered(5))
     first = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once")
     assert first.wait(60) == 0
-    _write_csv(inbox / "leads.csv", _rows(5))   # the vendor sends the same list again
+    write_leads(inbox / "leads.csv", numbered(5))   # the vendor sends the same list again
     again = watches(inbox, sandbox, tmp_path / "logs", "--settle", "0.2", "--once")
     assert again.wait(60) == 0
     assert (inbox / "done" / "leads (2).csv").exists()
@@ -394,10 +381,10 @@ def test_a_list_another_process_is_uploading_is_left_for_later(sandbox, tmp_path
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _write_csv(inbox / "leads.csv", _rows(5))
+    write_leads(inbox / "leads.csv", numbered(5))
     journal = Journal()
     fingerprint = read_sheet(inbox / "leads.csv").fingerprint
-    lock = jobs.job_lock(journal, fingerprint, f"{sandbox.url}/servicemanager/rest/CampaignAPI", 1, 11, 111,
+    lock = jobs.job_lock(journal, fingerprint, f"{sandbox.url}/servicemanager/rest/CampaignAPI", *SOLAR,
                          jobs.APP)
     lock.acquire()
     try:

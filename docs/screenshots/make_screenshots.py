@@ -4,7 +4,8 @@
 
 Starts the app as ``noojee-desktop --sandbox`` (a throw-away home directory, so nothing of the
 user's is touched), sends one lead, shows the "previous upload was interrupted" banner, loads a demo lead list
-with a few problems, uploads it, and saves a PNG of each state next to this script.
+with a few problems, uploads it, shows the upload history and withdraws that upload, and saves a PNG
+of each state next to this script.
 """
 
 from __future__ import annotations
@@ -182,6 +183,32 @@ async def scenario() -> None:
     await until(lambda: tab.controller.state.value == "finished", timeout=60)
     await pause()
     save(window, "04-import-uploaded.png")
+
+    # 6. the upload history: what this computer loaded (the made-up interrupted job, discarded above,
+    # and the upload just made)
+    history = window.open_history()
+    history.resize(1180, 420)
+    await pause()
+    save(history, "06-upload-history.png")
+
+    # 7. withdrawing that upload: who can be reached, the warning, the count typed to confirm
+    history.select_job(history.model.entries[0].id)
+    withdraw = history.withdraw()
+    withdraw.disposition.setCurrentText("Wrong Number")
+    await until(lambda: "'Wrong Number'" in withdraw.plan_label.text())
+    withdraw.confirm.setText(str(len(withdraw.run.plan.leads)))
+    await until(withdraw.send_button.isEnabled)
+    await pause()
+    save(withdraw, "07-withdraw-confirm.png")
+
+    # 8. withdrawn: every lead's result in colour, the results file
+    withdraw.send_button.click()
+    await until(lambda: withdraw.status.text().startswith("Finished"), timeout=60)
+    await pause()
+    save(withdraw, "08-withdraw-done.png")
+    withdraw.close()
+    history.close()
+    await pause()
 
     done = asyncio.Event()
     window.shutDown.connect(done.set)

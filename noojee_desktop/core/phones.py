@@ -23,6 +23,9 @@ library number by number).
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
+
 import phonenumbers as pn
 from phonenumbers import PhoneNumberType as T
 from phonenumbers import ValidationResult as V
@@ -364,9 +367,9 @@ def national_problems(numbers: list[str]) -> list[tuple[int, str, str]]:
     Numbers are grouped by their first four digits: a group the exact cache decides at once
     (all its numbers get the same answer) costs one look-up, whatever its size."""
     cache = _shared_cache()
-    prefixes = [n[1:5] for n in numbers]
+    first4 = itemgetter(slice(1, 5))        # (map with itemgetter: C speed, no Python call per number)
     attention = set()
-    for p in set(prefixes):
+    for p in set(map(first4, numbers)):
         if p:
             got = cache.for_prefix(p, 9)
             if got is None or got[0]:
@@ -374,11 +377,10 @@ def national_problems(numbers: list[str]) -> list[tuple[int, str, str]]:
     if not attention:
         return []
     out = []
-    for i, p in enumerate(prefixes):
-        if p in attention:
-            severity, template = cache(numbers[i][1:])
-            if severity:
-                out.append((i, severity, template))
+    for i in compress(range(len(numbers)), map(attention.__contains__, map(first4, numbers))):
+        severity, template = cache(numbers[i][1:])
+        if severity:
+            out.append((i, severity, template))
     return out
 
 

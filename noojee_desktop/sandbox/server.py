@@ -324,7 +324,15 @@ class SandboxServer:
         if self._up_handle is not None:
             self._up_handle.cancel()
         if self._runner is not None:
+            # Stop listening first, then give a connection accepted just before a moment to reach
+            # aiohttp (accept -> transport -> connection_made takes a few loop turns; CPython
+            # gh-109564), so that cleanup closes it too instead of leaving it to the garbage
+            # collector ("unclosed transport"). Afterwards let the closed transports finish.
+            for site in list(self._runner.sites):
+                await site.stop()
+            await asyncio.sleep(0.01)
             await self._runner.cleanup()
+            await asyncio.sleep(0.01)
         self._site = None
         # Handlers still sleeping through a slow reply or a queue wait would otherwise be
         # destroyed pending when the loop closes ("Task was destroyed but it is pending").
@@ -546,7 +554,16 @@ class SandboxServer:
             self._auth(request)
         except _AuthFailed:
             return _unauthorised(request)
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except (ConnectionResetError, RuntimeError):
+            # the caller went away mid-body (or we went down under it; aiohttp then says
+            # RuntimeError "Connection closed."): like a real server, drop the call quietly
+            # instead of aiohttp's "Error handling request" traceback
+            if request.transport is not None and not request.transport.is_closing():
+                raise
+            log.debug("lead call cut off before its body arrived")
+            return web.Response(status=400)
         entry = _ENTRY.get()
         with self._lock:
             forced = self._forced.pop(0) if self._forced else None

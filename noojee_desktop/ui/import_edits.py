@@ -119,6 +119,7 @@ class EditableRows:
         self._changed(before)
         if record:
             self.cellsEdited.emit(changes)
+        self.fixesChanged.emit()
         return changes
 
     def begin_bulk(self, edits) -> list:
@@ -137,6 +138,7 @@ class EditableRows:
         self.set_prepared(view, self.mapping)
         if record and changes:
             self.cellsEdited.emit(changes)
+        self.fixesChanged.emit()
 
     def write_cells_quietly(self, edits) -> None:
         """``write_cells`` without ``cellsEdited`` (undo and redo write this way)."""

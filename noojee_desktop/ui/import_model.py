@@ -128,13 +128,15 @@ class ImportModel(EditableRows, QAbstractTableModel):
     """Public for editing: ``fixes`` (core Fixes of the sheet shown), ``editing_enabled`` (set by the
     controller: not while reading or uploading), ``make_checker`` (set by the controller: what checks
     edited rows by the rules the file was checked with), ``setData``/``write_cells``; signals
-    ``cellsEdited`` and ``bulkEdit``."""
+    ``cellsEdited``, ``bulkEdit`` and ``fixesChanged``."""
 
     #: cells changed by ``setData``/``write_cells(record=True)``: [(row, sheet column, before, after)]
     cellsEdited = Signal(object)
     #: so many cells at once (edits, record) that they are written and checked on a pool thread
     #: (the controller does it, then calls ``finish_bulk``)
     bulkEdit = Signal(object, bool)
+    #: after any write into the sheet (undo and redo too): ``fixes`` changed
+    fixesChanged = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

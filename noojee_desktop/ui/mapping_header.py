@@ -94,7 +94,7 @@ class MappingHeader(QHeaderView):
 
     @Slot()
     def _schedule(self, *args) -> None:
-        QTimer.singleShot(0, self.reposition)
+        QTimer.singleShot(0, self, self.reposition)     # (not once the header is gone)
 
     def updateGeometries(self) -> None:  # noqa: N802
         super().updateGeometries()

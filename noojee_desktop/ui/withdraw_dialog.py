@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from noojee_desktop.ui.importer.upload_panel import progress_text
+from noojee_desktop.ui.table_columns import CODE, FIXED, MESSAGE, RESULT, ROW
 from noojee_desktop.ui.widgets import name
 from noojee_desktop.ui.withdraw_run import WithdrawRun
 
@@ -37,7 +38,7 @@ class WithdrawDialog(QDialog):
         self.setWindowTitle(f"Withdraw job {entry.id}")
         name(self, "withdrawDialog")
         self.setModal(True)
-        self.resize(760, 560)
+        self.resize(780, 440)
         self.run = WithdrawRun(session, entry.id, self)
         layout = QVBoxLayout(self)
         intro = QLabel(f"<b>Withdraw job {entry.id}</b>: {entry.file_name}, {entry.when:%Y-%m-%d %H:%M}, to "
@@ -89,6 +90,7 @@ class WithdrawDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         self.table.hide()
         layout.addWidget(self.table, 1)
         self.progress = QProgressBar()
@@ -109,6 +111,8 @@ class WithdrawDialog(QDialog):
         self.conflicts.hide()
         layout.addWidget(self.conflicts)
 
+        self._filler = layout.count()     # the room the table takes once it shows
+        layout.addStretch(1)
         buttons = QHBoxLayout()
         self.send_button = QPushButton("&Withdraw")
         name(self.send_button, "withdrawButton")
@@ -207,7 +211,15 @@ class WithdrawDialog(QDialog):
             self.run.tasks.add(self.run.run())
 
     def _started(self, total: int) -> None:
+        # the row in the upload's file is the Row column already; each lead's result, code and message
+        fm = self.table.fontMetrics()
+        self.table.setColumnHidden(FIXED, True)
+        for col, text in ((ROW, "99999"), (RESULT, "\u2714 Server trouble"), (CODE, "Code")):
+            self.table.setColumnWidth(col, fm.horizontalAdvance(text) + 28)
+        self.table.setColumnWidth(MESSAGE, 220)
         self.table.show()
+        self.layout().setStretch(self._filler, 0)
+        self.resize(self.width(), max(self.height(), 640))
         self.progress.show()
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)

@@ -13,6 +13,7 @@ Session (connection, journal).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import qasync
 import shiboken6
@@ -130,7 +131,7 @@ class WithdrawRun(QObject):
                                  job.campaign[0], job.allocation[0]).acquire()
             resumable = jobs.find_resumable(journal, plan.fingerprint, session.server_ids(), job.template[0],
                                             job.campaign[0], job.allocation[0], MODE)
-            sheet = plan.sheet()
+            sheet = replace(plan.sheet(), row_numbers=[w.row_number or i + 2 for i, w in enumerate(plan.leads)])
             self.model.set_data(sheet, prepare_rows(sheet, plan.leads, None), None)
             spec = JobSpec(server=session.journal_server, template=job.template, campaign=job.campaign,
                            allocation=job.allocation, file_path=plan.file_path, fingerprint=plan.fingerprint,

@@ -78,6 +78,15 @@ class Fixes:
         to put them on the same file read again (and what a job journals)."""
         return [(r, c, v) for (r, c), v in sorted(self.cells().items())]
 
+    def snapshot(self) -> Fixes:
+        """A copy that later edits do not change (the sheet's rows list is copied, not the rows:
+        ``write`` replaces a row rather than changing it), to keep or write on another thread."""
+        import dataclasses
+
+        copy = Fixes(dataclasses.replace(self.sheet, rows=list(self.sheet.rows)) if self.sheet is not None else None)
+        copy._original = dict(self._original)
+        return copy
+
     def rows(self) -> set[int]:
         return {r for r, _ in self._original}
 

@@ -1,5 +1,6 @@
-"""Coloured bars across the top of the import screen: the sandbox's sample-file offer and
-the interrupted-upload offer (the resume banner)."""
+"""Coloured bars across the top of the import screen: the sandbox's sample-file offer, the
+interrupted-upload offer (the resume banner) and the offer of the unsaved fixes of a file
+opened again (the fixes banner)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,35 @@ class ResumeBanner(Banner):
         self.label.setText(text)
         self.label.setStyleSheet("color: #8a1c1c;")
         self._buttons(True)
+
+
+class FixesBanner(Banner):
+    """"You fixed 4 cells of this file before without saving a corrected copy." Emits
+    ``applyRequested`` and ``discardRequested``."""
+
+    applyRequested = Signal()
+    discardRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("fixesBar", "#eef6e8", "#4d8a2a", parent)
+        self.label = QLabel("")
+        name(self.label, "fixesLabel")
+        self.label.setWordWrap(True)
+        self.row.addWidget(self.label, 1)
+        self.apply_button = QPushButton("Apply the fixes")
+        name(self.apply_button, "applyFixesButton")
+        self.apply_button.setToolTip("Put those fixes back into the table (Ctrl+Z takes them out again)")
+        self.apply_button.clicked.connect(self.applyRequested)
+        self.discard_button = QPushButton("Discard")
+        name(self.discard_button, "discardFixesButton")
+        self.discard_button.setToolTip("Forget those fixes; the file is shown as it is")
+        self.discard_button.clicked.connect(self.discardRequested)
+        self.row.addWidget(self.apply_button)
+        self.row.addWidget(self.discard_button)
+
+    def offer(self, count: int, saved) -> None:
+        cells = "1 cell" if count == 1 else f"{count:,} cells"
+        when = f" on {saved.day} {saved:%b} at {saved:%H:%M}" if saved is not None else ""
+        self.label.setText(f"\u270e You fixed {cells} of this file{when} without saving a corrected copy. "
+                           "Apply those fixes again?")
+        self.show()

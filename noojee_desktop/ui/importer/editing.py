@@ -105,6 +105,7 @@ class EditingPart(QObject):
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._menu)
         model.cellsEdited.connect(self._edited)
+        model.fixesChanged.connect(self._show_count)
         model.modelReset.connect(self._maybe_new_file)
         self._sheet = None
 
@@ -130,7 +131,6 @@ class EditingPart(QObject):
     # what the model did ---------------------------------------------------------------------
     def _edited(self, changes: list) -> None:
         self.undo_stack.push(EditCommand(self.model.write_cells_quietly, changes))
-        self._show_count()
 
     def _maybe_new_file(self) -> None:
         if self.model.sheet is not self._sheet:       # another file: its fixes start afresh
@@ -223,7 +223,7 @@ class EditingPart(QObject):
 
     def _editor_closed(self, _editor, hint) -> None:
         if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:   # Enter: on to the next row to fix
-            QTimer.singleShot(0, self.next_to_fix)
+            QTimer.singleShot(0, self, self.next_to_fix)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if (obj is self.view and event.type() == QEvent.Type.KeyPress

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 from noojee_desktop.ui import job_dialogs
 from noojee_desktop.ui.contact_hours import ContactHoursPart
 from noojee_desktop.ui.errors import show_error, show_exception
-from noojee_desktop.ui.importer.banners import ResumeBanner, SampleBanner
+from noojee_desktop.ui.importer.banners import FixesBanner, ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
 from noojee_desktop.ui.importer.dialogs import ask_resume, ask_stop_then
 from noojee_desktop.ui.importer.editing import EditingPart
 from noojee_desktop.ui.importer.file_bar import FileBar
+from noojee_desktop.ui.importer.fix_keeping import FixKeeping
 from noojee_desktop.ui.importer.resume import ResumeFlow
 from noojee_desktop.ui.importer.results_panel import ResultsPanel
 from noojee_desktop.ui.importer.table import TablePart
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 class ImportTab(QWidget):
     """Public: ``controller`` (state, ``finished(summary)``, ``last_summary``, ``progress``),
     ``model``, ``resume`` (the resume flow) and the parts: ``file_bar``, ``table_part``, ``editing``,
+    ``keeping`` (kept fixes, corrected copy), ``fixes_banner``,
     ``upload_panel``, ``results``, ``resume_banner``, ``sample_banner``."""
 
     uploadFinished = Signal(object)   # the engine's summary (or None after an error)
@@ -56,6 +58,8 @@ class ImportTab(QWidget):
         self.file_bar = FileBar(settings)
         self.table_part = TablePart(c.model, session.store, self)
         self.editing = EditingPart(c.model, self.table_part.table, self)
+        self.keeping = FixKeeping(c.model, parent=self)
+        self.fixes_banner = FixesBanner()
         self.upload_panel = UploadPanel(c.options["allow_duplicates"], c.options["generate_external_ids"])
         self.upload_panel.show_mode(c.mode, c.opts.disposition)
         self.results = ResultsPanel(c.model, c.rejected_count)
@@ -63,9 +67,14 @@ class ImportTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.sample_banner)
         layout.addWidget(self.resume_banner)
+        layout.addWidget(self.fixes_banner)
         self.file_bar.extra_row.addWidget(self.editing.bar)
+<<<<<<< HEAD
         self.contact_hours = ContactHoursPart(session.hours_store.names)
         self.file_bar.extra_row.addWidget(self.contact_hours)
+=======
+        self.editing.bar.layout().addWidget(self.keeping.save_button)
+>>>>>>> main
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
         self.file_bar.extra_row.addWidget(self.table_part.filter_combo)
         layout.addWidget(self.file_bar)
@@ -73,6 +82,7 @@ class ImportTab(QWidget):
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.keeping.status)
         lower_layout.addWidget(self.upload_panel)
         lower_layout.addWidget(self.results)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -147,6 +157,14 @@ class ImportTab(QWidget):
         c.busy.connect(lambda sentence: job_dialogs.show_busy(self, sentence))
         c.journalProblem.connect(lambda sentence: job_dialogs.show_journal_problem(self, sentence))
         c.finished.connect(self.uploadFinished)
+        # fixes kept per file: offered again, saved as a corrected copy
+        k, fx = self.keeping, self.fixes_banner
+        c.fileLoaded.connect(k.file_opened)
+        k.offered.connect(fx.offer)
+        k.cleared.connect(fx.hide)
+        k.problem.connect(self._problem)
+        fx.applyRequested.connect(k.apply_offer)
+        fx.discardRequested.connect(k.discard_offer)
         # the interrupted-upload banner and its flow
         r, rb = self.resume, self.resume_banner
         rb.resumeRequested.connect(r.resume_interrupted)
