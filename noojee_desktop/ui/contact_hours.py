@@ -1,6 +1,6 @@
 """Contact hours by state, in the import screen: which Contact Hours set each state's leads get.
 
-A button beside the file's name says what is set ("Contact hours by state: 3 of 8"; nothing
+A button above the table (by the column mapping) says what is set ("Contact hours by state: 3 of 8"; nothing
 set: every lead gets the template's default) and opens :class:`ContactHoursDialog`: one editable box per state or
 territory, each offering the names typed before (the dialler has no list of them). OK emits
 ``edited({state: name})``; whoever owns the import screen saves it per template and has the

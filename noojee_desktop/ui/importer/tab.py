@@ -2,7 +2,7 @@
 
     SampleBanner / ResumeBanner   (sandbox sample offer, interrupted upload)
     FileBar  [+ search, filter]   (open, recent, drop, sheet chooser, reading progress)
-    notice
+    notice  [Contact hours by state...]
     TablePart.table  |  UploadPanel + ResultsPanel      (in a vertical splitter)
 
 Parts never talk to each other: each asks the controller (or the resume flow) through its
@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from noojee_desktop.ui import job_dialogs
 from noojee_desktop.ui.contact_hours import ContactHoursPart
@@ -69,16 +69,16 @@ class ImportTab(QWidget):
         layout.addWidget(self.resume_banner)
         layout.addWidget(self.fixes_banner)
         self.file_bar.extra_row.addWidget(self.editing.bar)
-<<<<<<< HEAD
-        self.contact_hours = ContactHoursPart(session.hours_store.names)
-        self.file_bar.extra_row.addWidget(self.contact_hours)
-=======
         self.editing.bar.layout().addWidget(self.keeping.save_button)
->>>>>>> main
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
         self.file_bar.extra_row.addWidget(self.table_part.filter_combo)
         layout.addWidget(self.file_bar)
-        layout.addWidget(self.table_part.notice)
+        # above the table, by the column mapping: which Contact Hours set each state's leads get
+        self.contact_hours = ContactHoursPart(session.hours_store.names)
+        above = QHBoxLayout()
+        above.addWidget(self.table_part.notice, 1)
+        above.addWidget(self.contact_hours, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(above)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
