@@ -76,6 +76,15 @@ def test_contact_hours_by_state_are_saved_rechecked_shown_and_uploaded(qtbot, wi
     stored = {r["external_id"]: r["lead"].get("njContactHours") for r in sandbox.leads()}
     assert stored == {"C1": "Business Hours WA", "C2": "Business Hours NT", "C3": "Business Hours TAS", "C4": None}
 
+    # the exported results say which lead kept the template's default hours
+    from openpyxl import load_workbook
+
+    path = tab.results.export()
+    sheet = load_workbook(path, read_only=True)["Results"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    warnings = rows[0].index("Warnings")
+    assert "state is not known" in rows[4][warnings] and not rows[1][warnings]
+
     # the editor offers the remembered names again
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     dialog = window.findChild(QDialog, "contactHoursDialog")

@@ -95,14 +95,16 @@ class ResultsPanel(QWidget):
 
     # export -----------------------------------------------------------------------------
     def export(self, failed_only: bool = False) -> Path | None:
-        from noojee_desktop.core.sheet import default_results_path, write_results
+        from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
         sheet = self.model.sheet
         if sheet is None:
             return None
         path = default_results_path(sheet.path, "failed" if failed_only else "results")
+        prepared = self.model.prepared      # their warnings (a restored 0, default contact hours...) go along
+        warnings = warnings_text(prepared) if len(prepared) == len(sheet.rows) else None
         try:
-            write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only)
+            write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only, warnings=warnings)
         except Exception as exc:
             message, details = describe_exception(exc)
             show_error(self, "Results not saved", message, details)
