@@ -60,7 +60,9 @@ def test_a_national_list_gets_each_lead_the_set_its_state_gives(sandbox, tmp_pat
 
 def test_the_saved_setting_of_the_template_is_used_without_options(sandbox, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
-    ContactHoursStore().save(1, {"WA": "Business Hours WA"}, template_name="Solar Leads")
+    store = ContactHoursStore()           # as the app saved it, connected to this dialler
+    store.use_server(sandbox.url)
+    store.save(1, {"WA": "Business Hours WA"}, template_name="Solar Leads")
     path = _write(tmp_path / "perth.csv", [["Name", "State", "FirstPhone", "njExternalLeadId"],
                                           ["Perth", "WA", "0893211234", "P1"]])
     assert main([str(path), "--server", sandbox.url, "--template", "Solar Leads", "--campaign", "11",

@@ -127,7 +127,7 @@ def test_contact_hours_options_and_their_mistakes():
         ContactHours.from_options(["Kent=Evenings"])
 
 
-def test_the_store_keeps_each_templates_setting_and_every_name_typed(tmp_path):
+def test_the_store_keeps_each_templates_setting_and_every_name_typed(tmp_path, expect_log):
     store = ContactHoursStore(tmp_path / "ch.json")
     store.save(1, {"WA": "Perth Business", "QLD": "Brisbane"}, template_name="Solar Leads")
     store.save(2, {"WA": "Perth Evenings"})
@@ -136,6 +136,14 @@ def test_the_store_keeps_each_templates_setting_and_every_name_typed(tmp_path):
     assert again.find("solar leads").names == again.get(1).names and again.find("2").names == {"WA": "Perth Evenings"}
     assert not again.find("Other")
     assert again.names() == ["Perth Evenings", "Perth Business", "Brisbane"]
+    # template ids are each dialler's own: another server's template 1 has no setting
+    again.use_server("https://other.example.com")
+    assert not again.get(1) and not again.find("Solar Leads")
+    again.save(1, {"NT": "Darwin"})
+    mine = ContactHoursStore(tmp_path / "ch.json")
+    mine.use_server("https://other.example.com")
+    assert mine.get(1).names == {"NT": "Darwin"}
     (tmp_path / "ch.json").write_text("{broken")
-    assert not ContactHoursStore(tmp_path / "ch.json").get(1)
+    with expect_log(r"saved contact hours could not be read", logger="noojee_desktop.core.hours"):
+        assert not ContactHoursStore(tmp_path / "ch.json").get(1)
     assert (tmp_path / "ch.json.bad").exists()

@@ -80,8 +80,9 @@ def test_contact_hours_by_state_are_saved_rechecked_shown_and_uploaded(qtbot, wi
     from openpyxl import load_workbook
 
     path = tab.results.export()
-    sheet = load_workbook(path, read_only=True)["Results"]
-    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    book = load_workbook(path, read_only=True)
+    rows = [[c.value for c in r] for r in book["Results"].iter_rows()]
+    book.close()
     warnings = rows[0].index("Warnings")
     assert "state is not known" in rows[4][warnings] and not rows[1][warnings]
 

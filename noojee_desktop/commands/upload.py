@@ -155,7 +155,9 @@ def contact_hours_setting(args):
         except ValueError as e:
             raise UsageError(str(e)) from None
     try:
-        return ContactHoursStore().find(args.template)
+        store = ContactHoursStore()
+        store.use_server(getattr(args, "server", None) or "")
+        return store.find(args.template)
     except Exception:   # noqa: BLE001 - an unreadable saved setting: the template's default hours
         return ContactHours()
 

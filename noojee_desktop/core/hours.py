@@ -288,12 +288,15 @@ def default_store_path() -> Path:
 
 
 class ContactHoursStore:
-    """Per template id: the Contact Hours set of each state; and every name typed (offered again).
+    """Per server and template id: the Contact Hours set of each state; and every name typed (offered
+    again). ``use_server(server)`` chooses the server the template ids speak of (template ids are
+    the dialler's own: another server's template 1 is another template).
 
     A JSON file beside the field store, written atomically; a damaged one is set aside as ``.bad``."""
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else default_store_path()
+        self.server = ""
         self._data: dict = {"version": 1, "templates": {}, "names": []}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -310,9 +313,27 @@ class ContactHoursStore:
             except OSError:
                 pass
 
+    def use_server(self, server: str) -> None:
+        from noojee_desktop.core.journal import server_id
+
+        try:
+            self.server = server_id(server) if server else ""
+        except ValueError:
+            self.server = server.strip().lower()
+
+    def _entries(self) -> list[tuple[str, dict]]:
+        """(template id, entry) of the current server; of every server when none is chosen."""
+        out = []
+        for key, entry in self._data["templates"].items():
+            server, _, tid = key.rpartition("#")
+            if isinstance(entry, dict) and (server == self.server or not self.server):
+                out.append((tid, entry))
+        return out
+
     def get(self, template_id: int | str) -> ContactHours:
-        entry = self._data["templates"].get(str(template_id), {})
-        return ContactHours(dict(entry.get("states", {})) if isinstance(entry, dict) else {})
+        tid = str(template_id).strip()
+        entry = next((e for t, e in self._entries() if t == tid), {})
+        return ContactHours(dict(entry.get("states", {})))
 
     def names(self) -> list[str]:
         """Every Contact Hours name typed so far, most recent first."""
@@ -321,17 +342,17 @@ class ContactHoursStore:
     def find(self, template: int | str) -> ContactHours:
         """The setting of a template given by id, or by the name it had when the setting was saved."""
         key = str(template).strip()
-        if key in self._data["templates"]:
-            return self.get(key)
-        for tid, entry in self._data["templates"].items():
-            if str(entry.get("template", "")).casefold() == key.casefold() and key:
-                return self.get(tid)
-        return ContactHours()
+        entries = self._entries()
+        entry = next((e for t, e in entries if t == key), None)
+        if entry is None and key:
+            entry = next((e for _t, e in entries if str(e.get("template", "")).casefold() == key.casefold()), None)
+        return ContactHours(dict(entry.get("states", {}))) if entry else ContactHours()
 
     def save(self, template_id: int | str, hours: ContactHours | Mapping[str, str], template_name: str = "") -> None:
         """Remember the setting of a template (``template_name`` lets the headless command find it by name)."""
         hours = hours if isinstance(hours, ContactHours) else ContactHours(dict(hours))
-        self._data["templates"][str(template_id)] = {"states": dict(hours.names), "template": template_name}
+        key = f"{self.server}#{str(template_id).strip()}"
+        self._data["templates"][key] = {"states": dict(hours.names), "template": template_name}
         names = list(dict.fromkeys([*hours.names.values(), *self.names()]))
         self._data["names"] = names[:100]
         write_json_atomic(self.path, self._data, ".contact-hours-")

@@ -65,6 +65,7 @@ class Session(QObject):
         self.server = server
         self._api_key = api_key
         self.store.use_server(server)
+        self.hours_store.use_server(server)
         if known_fields is not None:
             self.store.set_presets(server, known_fields)
         self.clientChanged.emit(client)
