@@ -144,6 +144,6 @@ def test_the_store_keeps_each_templates_setting_and_every_name_typed(tmp_path, e
     mine.use_server("https://other.example.com")
     assert mine.get(1).names == {"NT": "Darwin"}
     (tmp_path / "ch.json").write_text("{broken")
-    with expect_log(r"saved contact hours could not be read", logger="noojee_desktop.core.hours"):
+    with expect_log(r"saved contact hours were damaged", logger="noojee_desktop.core.hours"):
         assert not ContactHoursStore(tmp_path / "ch.json").get(1)
     assert (tmp_path / "ch.json.bad").exists()

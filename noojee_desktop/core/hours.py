@@ -299,19 +299,25 @@ class ContactHoursStore:
         self.server = ""
         self._data: dict = {"version": 1, "templates": {}, "names": []}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            log.warning("Cannot read the saved contact hours (%s); starting empty.", exc)
+            return
+        try:
+            data = json.loads(raw)
             if not isinstance(data, dict) or not isinstance(data.get("templates"), dict):
                 raise ValueError("unexpected layout")
-            data.setdefault("names", [])
-            self._data = data
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as exc:
-            log.warning("The saved contact hours could not be read (%s); starting empty.", exc)
+        except ValueError as exc:
+            log.warning("The saved contact hours were damaged (%s); kept aside as %s.bad.", exc, self.path.name)
             try:
                 os.replace(self.path, self.path.with_name(self.path.name + ".bad"))
             except OSError:
                 pass
+            return
+        data.setdefault("names", [])
+        self._data = data
 
     def use_server(self, server: str) -> None:
         from noojee_desktop.core.journal import server_id
