@@ -21,7 +21,6 @@ weekdays 9:00-20:00, Saturdays 9:00-17:00, never Sundays or national public holi
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from noojee_desktop.core.jsonfile import write_json_atomic
+from noojee_desktop.core.jsonfile import read_json_settings, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -298,23 +297,8 @@ class ContactHoursStore:
         self.path = Path(path) if path is not None else default_store_path()
         self.server = ""
         self._data: dict = {"version": 1, "templates": {}, "names": []}
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            log.warning("Cannot read the saved contact hours (%s); starting empty.", exc)
-            return
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict) or not isinstance(data.get("templates"), dict):
-                raise ValueError("unexpected layout")
-        except ValueError as exc:
-            log.warning("The saved contact hours were damaged (%s); kept aside as %s.bad.", exc, self.path.name)
-            try:
-                os.replace(self.path, self.path.with_name(self.path.name + ".bad"))
-            except OSError:
-                pass
+        data = read_json_settings(self.path, "contact hours", lambda d: isinstance(d.get("templates"), dict), log)
+        if data is None:
             return
         data.setdefault("names", [])
         self._data = data
