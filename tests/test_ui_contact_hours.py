@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox, QPushButton
 
 from noojee_desktop.core.hours import ContactHoursStore
 from noojee_desktop.ui.import_model import FIXED, ROW
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -29,6 +29,7 @@ def window(make_window, sandbox, monkeypatch, tmp_path, qtbot):
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(ROWS)
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(path)])
     pick_solar(qtbot, win)
     qtbot.waitUntil(lambda: win.import_tab.model.rowCount() == 4 and not win.import_tab.loading, timeout=5000)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.sheet import read_sheet
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -44,6 +44,7 @@ def lead_file(tmp_path):
 @pytest.fixture
 def window(make_window, sandbox, monkeypatch, lead_file, qtbot):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(lead_file)])
     pick_solar(qtbot, win)
     tab = win.import_tab
@@ -261,6 +262,7 @@ def test_a_resume_after_the_upload_was_stopped_sends_the_fixed_values(make_windo
         w = csv.writer(fh)
         w.writerow(HEADERS)
         w.writerows([good(i) for i in range(20)] + BAD)        # the fixed rows are sent last
+    teach_sandbox_fields(server)
     first = make_window(["--server", server.url, str(path)])
     pick_solar(qtbot, first)
     tab = first.import_tab

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from noojee_desktop.core.sheet import ReadCancelled
 from noojee_desktop.ui.workers import run_in_background
 
@@ -104,3 +106,33 @@ def test_a_job_can_be_awaited_for_its_result_its_error_or_its_cancellation(qtbot
     task = asyncio.ensure_future(scenario())
     qtbot.waitUntil(task.done, timeout=5000)
     assert task.result() == "done"
+
+
+def test_a_burst_of_new_long_lived_objects_is_frozen_not_walked_on_the_gui_thread(qtbot):
+    """A big file's rows (built on a pool thread) would cost the GUI thread a long young-generation
+    pass; the collector moves them to the permanent generation instead, and collects as usual
+    afterwards."""
+    import gc
+
+    from noojee_desktop.ui.gc_guard import FREEZE_OVER, GuiGarbageCollector
+
+    if gc.get_freeze_count():
+        pytest.skip("something else froze objects already")
+    collector = GuiGarbageCollector(interval_ms=10)
+    walked: list[int] = []
+
+    def count_passes(phase, info):
+        if phase == "stop":
+            walked.append(info["generation"])
+
+    gc.callbacks.append(count_passes)
+    try:
+        rows = [[f"Lead {i}", "Melbourne"] for i in range(FREEZE_OVER + 10_000)]    # what a load keeps
+        qtbot.waitUntil(lambda: gc.get_freeze_count() >= len(rows), timeout=3000)
+        assert walked == []                  # frozen in one step, never walked
+        assert len(rows[-1]) == 2            # (and of course still there)
+    finally:
+        gc.callbacks.remove(count_passes)
+        collector.stop()
+        collector.deleteLater()
+        gc.unfreeze()

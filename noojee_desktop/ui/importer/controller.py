@@ -392,9 +392,10 @@ class ImportController(QObject):
             # rows fixed since the last upload: sent (with any retried) by a job continuing the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
-            if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():
+            fresh = lock is not None and not retry and resume_job_id is None and not self.opts.update
+            if fresh and not await self._phones_confirmed():      # (a resume was decided on before)
                 skip = None
-            elif lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
+            elif fresh and not fixed:
                 skip = await self._already_loaded_choice()
                 if skip is not None and not await allocation_size_ok(self, skip, self._ask_allocation_size):
                     skip = None     # the user chooses another allocation: nothing sent
