@@ -599,10 +599,16 @@ def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add
             add(i, rules[norm])
 
 
-def warnings_text(rows: Sequence[PreparedRow]) -> list[str]:
-    """Per row, its warnings as one line ("column: message; message"), for a results file."""
-    return ["; ".join(f"{i.column}: {i.message}" if i.column else i.message
-                      for i in r.issues if i.severity == WARNING) if r.issues else "" for r in rows]
+def warnings_text(rows: Sequence[PreparedRow]) -> dict[int, str]:
+    """Row index -> what the checks said of it without refusing it ("The leading 0 was missing...;
+    ...default contact hours"), for a results file's Warnings column."""
+    out = {}
+    for r in rows:
+        if r.issues:
+            notes = [i.message for i in r.issues if i.severity == WARNING]
+            if notes:
+                out[r.index] = "; ".join(notes)
+    return out
 
 
 def summarise(rows: Sequence[PreparedRow]) -> dict[str, int]:
