@@ -492,6 +492,8 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
                                  mode, extra)
                 if mapping is not None:     # names for a halt message (102 names the phone fields)
                     spec.name_mapping(mapping)
+                    if spec.resume_job_id is not None and mode == "insert":    # (cells fixed in the app)
+                        rows = jobs.with_job_fixes(journal, spec, sheet, rows, mapping)
                 engine = UploadEngine(client, spec, rows, journal, concurrency=concurrency,
                                       policy=RetryPolicy(outage_tolerance=args.outage_tolerance))
                 try:

@@ -150,6 +150,22 @@ def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, fil
     return job_id
 
 
+def with_job_fixes(journal: Journal, spec: JobSpec, sheet: Any, prepared: Sequence[Any], mapping: Any) -> list:
+    """The rows of a resumed insert job (``spec.resume_job_id``) with the cells fixed in the table
+    before it was sent (journal ``fixes``) put back on ``sheet``, read again from the file, and
+    those rows checked again: a resume sends the fixed values, not the file's."""
+    from noojee_desktop.core.sheet.fixes import Fixes, RowChecker
+
+    out = list(prepared)
+    cells = journal.fixes(spec.resume_job_id) if spec.resume_job_id is not None else []
+    previous, before = Fixes(sheet).write(cells)
+    if previous:
+        checker = RowChecker(sheet, mapping, allow_duplicates=spec.allow_duplicates)
+        for r, p in checker.recheck(before).items():
+            out[r] = p
+    return out
+
+
 def all_done(summary: Any) -> bool:
     """Every row went in, now or by an earlier upload, or (update, withdraw) every lead was updated
     (exit status 0 of the commands)."""

@@ -16,7 +16,7 @@ import asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import fit_title, name
 
 SKIP = "skip"
 SEND_AGAIN = "send"
@@ -33,7 +33,7 @@ def _box(parent: QWidget | None, object_name: str, icon: QMessageBox.Icon, title
     if info:
         box.setInformativeText(info)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    return box
+    return fit_title(box)
 
 
 def show_busy(parent: QWidget | None, sentence: str) -> QMessageBox:

@@ -62,8 +62,7 @@ class Session(QObject):
         self.server = server
         self._api_key = api_key
         self.store.use_server(server)
-        if known_fields is not None:
-            self.store.set_presets(server, known_fields)
+        self.store.set_presets(server, known_fields or {})     # (none: connected as any dialler)
         self.clientChanged.emit(client)
         return old
 

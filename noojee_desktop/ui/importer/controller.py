@@ -24,7 +24,7 @@ from noojee_desktop.core.journal import JournalError
 from noojee_desktop.ui.import_model import ImportModel, prepare_rows
 from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
-from noojee_desktop.ui.importer.states import RUNNING, Actions, State
+from noojee_desktop.ui.importer.states import RUNNING, Actions, State, rows_to_load
 from noojee_desktop.ui.importer.upload_run import (
     HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
 )
@@ -152,7 +152,7 @@ class ImportController(QObject):
             tip = "Send every row that passed the checks"
         retry = ready and s is State.FINISHED
         return Actions(upload=ready and m.unsent_sendable > 0, upload_tip=tip, control=running,
-                       export=has_rows and not running, export_failed=has_rows and not running and m.has_outcomes,
+                       export=has_rows and not running, export_failed=has_rows and not running and rows_to_load(m),
                        retry=retry and m.has_failed, retry_rejections=retry and (m.has_failed or m.has_rejections),
                        options=not running)
 

@@ -30,6 +30,7 @@ from noojee_desktop.ui.importer.resume import ResumeFlow
 from noojee_desktop.ui.importer.results_panel import ResultsPanel
 from noojee_desktop.ui.importer.table import TablePart
 from noojee_desktop.ui.importer.upload_panel import UploadPanel
+from noojee_desktop.ui.importer.upload_run import results_about
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class ImportTab(QWidget):
         self.fixes_banner = FixesBanner()
         self.upload_panel = UploadPanel(c.options["allow_duplicates"], c.options["generate_external_ids"])
         self.upload_panel.show_mode(c.mode, c.opts.disposition)
-        self.results = ResultsPanel(c.model, c.rejected_count)
+        self.results = ResultsPanel(c.model, c.rejected_count, about=lambda: results_about(session, c.last_summary))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.sample_banner)

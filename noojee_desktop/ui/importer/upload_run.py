@@ -7,6 +7,7 @@ come back by a queued signal and are applied to the table at most every ``FLUSH_
 from __future__ import annotations
 
 import logging
+import time
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -16,6 +17,7 @@ from noojee_desktop.ui.upload_thread import UploadThread
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 100
+REFILTER_SHARE = 10   # a filtered table is filtered again after 10x the time the last pass took
 HALTED_TEXT = "Paused: the dialler refuses these rows (see why on the right)"
 
 
@@ -100,6 +102,29 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
                                  model.prepared, model.outcomes, rows, options, model.fixes.edits())
 
 
+def results_about(session, summary) -> list[tuple[str, str]]:
+    """Where the rows of the results file went, when, and by what: the last upload's journal job
+    (``summary`` its JobSummary), or the current choice when nothing was uploaded."""
+    from noojee_desktop import __version__
+
+    record = None
+    if summary is not None and summary.job_id is not None:
+        try:
+            record = session.journal().job(summary.job_id)
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+    if record is not None:
+        server, places = record.server, (record.template, record.campaign, record.allocation)
+        when = f"{record.created:%Y/%m/%d %H:%M}"
+    else:
+        server, places = session.journal_server, tuple(zip(session.ids, session.names))
+        when = "not uploaded"
+    rows = [("Server", server)]
+    for label, (pid, pname) in zip(("Template", "Campaign", "Allocation"), places):
+        rows.append((label, f"{pname} (id {pid})" if pname and pid is not None else str(pname or pid or "")))
+    return rows + [("Uploaded", when), ("App version", __version__)]
+
+
 class UploadRunner(QObject):
     """Drives an engine on the upload thread and brings its results to ``model``."""
 
@@ -117,6 +142,7 @@ class UploadRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)
+        self._refilter_at = 0.0
 
     def engine_client(self, session):
         """The engine's own client, for the upload thread's loop (made once per connection)."""
@@ -167,6 +193,12 @@ class UploadRunner(QObject):
             batch, self._pending = self._pending, []
             self.model.apply_outcomes(batch)
             self.resultsApplied.emit()
+            now = time.monotonic()
+            if self.model.filtering and now >= self._refilter_at:
+                # a filter ("Failed or not sent") keeps meaning what it says while rows change: at
+                # every flush when that is cheap, less often on a big file (at most ~10% of the time)
+                self.model.refilter()
+                self._refilter_at = now + REFILTER_SHARE * (time.monotonic() - now)
         if self._running and self.progress is not None:
             self.progressed.emit(self.progress)
 
