@@ -230,18 +230,17 @@ def _read_and_map(args):
 
 
 def _field_store(args):
-    """The field store for ``--server`` and the numeric ``--template`` (None, None when there is none
-    or it cannot be read: then nothing is known)."""
+    """The field store for ``--server`` and ``--template`` (an id, or the name the app taught the
+    fields under); (None, None) when there is none or it cannot be read: then nothing is known."""
     from noojee_desktop.core.sheet import TemplateFieldStore
 
-    if not args.template.strip().isdigit():
-        return None, None
     try:
         store = TemplateFieldStore()
         store.use_server(args.server or "")
     except Exception:  # noqa: BLE001 - an unreadable store only means nothing is known
         return None, None
-    return store, int(args.template)
+    template = store.find(args.template)
+    return (store, template) if template is not None else (None, None)
 
 
 def _print_validation(rows, mapping=None) -> None:

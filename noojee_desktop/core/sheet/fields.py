@@ -397,6 +397,17 @@ class TemplateFieldStore:
             e.pop("phone_fields", None)
             self._save()
 
+    def find(self, template: str) -> str | None:
+        """The id of the template called ``template`` (as the app saw it when it was taught) on
+        the current server, or ``template`` itself when it is an id; None when unknown."""
+        text = template.strip()
+        if text.isdigit():
+            return text
+        names = {t: e.get("name", "") for t, e in self._templates().items()}
+        found = [t for t, n in names.items() if n == text] or \
+            [t for t, n in names.items() if n.strip().casefold() == text.casefold()]
+        return found[0] if len(found) == 1 else None
+
     # mappings ----------------------------------------------------------------------------
     def save_mapping(self, template_id: int | str, headers: Sequence[str], mapping: Mapping) -> None:
         """Remember ``mapping`` for files with these headings (it teaches no field)."""
