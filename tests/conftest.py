@@ -262,15 +262,19 @@ def make_window(qtbot, qloop, qt_settings_dir, monkeypatch, sandbox_factory):
 
 @pytest.fixture
 def open_window(make_window, qtbot, monkeypatch):
-    """``open_window(server, *files, rows=None, choice=SOLAR_NAMES)`` -> the real window connected
-    to sandbox ``server`` (its key in NOOJEE_API_KEY) with ``files`` on the command line. Given
-    files (or ``rows``), it picks ``choice`` (template, campaign, allocation names); given files,
-    it waits until their ``rows`` rows are loaded, checked and can be sent."""
-    from helpers.sandbox import SOLAR_NAMES
+    """``open_window(server, *files, rows=None, choice=SOLAR_NAMES, teach=True)`` -> the real window
+    connected to sandbox ``server`` (its key in NOOJEE_API_KEY) with ``files`` on the command line.
+    With ``teach`` the sandbox's template fields are taught first (helpers.sandbox.teach_sandbox_fields:
+    a real dialler's fields are known only once taught). Given files (or ``rows``), it picks
+    ``choice`` (template, campaign, allocation names); given files, it waits until their ``rows``
+    rows are loaded, checked and can be sent."""
+    from helpers.sandbox import SOLAR_NAMES, teach_sandbox_fields
     from helpers.ui import pick_choice
 
-    def open_(server, *files, rows=None, choice=SOLAR_NAMES, timeout=10000):
+    def open_(server, *files, rows=None, choice=SOLAR_NAMES, timeout=10000, teach=True):
         monkeypatch.setenv("NOOJEE_API_KEY", server.api_key)
+        if teach:
+            teach_sandbox_fields(server)
         win = make_window(["--server", server.url, *map(str, files)])
         if files or rows is not None:
             pick_choice(qtbot, win, choice)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.sheet import read_sheet
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -44,6 +44,7 @@ def lead_file(tmp_path):
 @pytest.fixture
 def window(make_window, sandbox, monkeypatch, lead_file, qtbot):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(lead_file)])
     pick_solar(qtbot, win)
     tab = win.import_tab
@@ -261,6 +262,7 @@ def test_a_resume_after_the_upload_was_stopped_sends_the_fixed_values(make_windo
         w = csv.writer(fh)
         w.writerow(HEADERS)
         w.writerows([good(i) for i in range(20)] + BAD)        # the fixed rows are sent last
+    teach_sandbox_fields(server)
     first = make_window(["--server", server.url, str(path)])
     pick_solar(qtbot, first)
     tab = first.import_tab
@@ -362,3 +364,25 @@ def test_save_corrected_copy_next_to_the_original_or_in_documents(window, qtbot,
     assert tab.keeping.last_copy.parent != lead_file.parent
     assert read_sheet(tab.keeping.last_copy).rows[0][2] == "0412 345 678"
     assert "cannot be written" in window.findChild(QLabel, "correctedCopyStatus").text()
+
+
+def test_fixing_the_last_bad_rows_updates_the_counts_the_notice_and_upload(make_window, sandbox, monkeypatch,
+                                                                          tmp_path, qtbot):
+    from noojee_desktop.ui.importer.controller import State
+
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    path = tmp_path / "all-bad.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADERS)
+        w.writerows(BAD[:1])
+    win = make_window(["--server", sandbox.url, str(path)])
+    pick_solar(qtbot, win)
+    tab = win.import_tab
+    qtbot.waitUntil(lambda: tab.controller.state is State.CHECKED and tab.model.rowCount() == 1, timeout=5000)
+    assert not tab.upload_button.isEnabled()          # nothing can be sent yet
+    assert "1 row needs fixing" in tab.notice.text()
+    tab.model.setData(tab.model.index(0, PHONE), "0412 345 678")
+    assert tab.upload_button.isEnabled()
+    assert "needs fixing" not in tab.notice.text()
+    assert tab.chart.counts() == {Category.PENDING: 1}

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from helpers.leads import write_leads
-from helpers.ui import pick
+from helpers.ui import pick, wait_box
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -30,6 +30,10 @@ def test_upload_pauses_on_102_with_the_reason_and_stop_sends_nothing_more(qtbot,
     upload = window.findChild(QPushButton, "uploadButton")
     qtbot.waitUntil(upload.isEnabled, timeout=5000)
     qtbot.mouseClick(upload, Qt.MouseButton.LeftButton)
+    # the template's fields are not known: asked first; the user sends anyway, as today's users did
+    box = wait_box(qtbot, window, "unknownPhonesBox")
+    assert "cannot tell whether the dialler will accept these rows" in box.text()
+    box.findChild(QPushButton, "sendAnywayButton").click()
     qtbot.waitUntil(lambda: "no phone field" in status.text(), timeout=15000)
     assert "'FirstPhone' is not one of this template's phone fields" in status.text()
     assert pause.isChecked()                      # paused: Resume would go on

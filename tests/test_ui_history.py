@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QRadioB
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.history import MODE, RESULTS, STATE
 from test_ui_update import column, load, upload, write
-from ui_helpers import pick_solar
+from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -41,6 +41,7 @@ def test_history_lists_both_jobs_and_a_withdraw_reaches_every_lead_with_an_id(
         qtbot, make_window, sandbox, monkeypatch, tmp_path):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
     first = write(tmp_path / "leads.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], WITH_IDS + WITHOUT_IDS)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(first)])
     pick_solar(qtbot, win)
     tab = win.import_tab
@@ -127,6 +128,7 @@ def test_history_lists_both_jobs_and_a_withdraw_reaches_every_lead_with_an_id(
 def test_a_withdraw_lists_the_leads_someone_was_editing(qtbot, make_window, sandbox, monkeypatch, tmp_path):
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
     first = write(tmp_path / "few.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], WITH_IDS[:3])
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(first)])
     pick_solar(qtbot, win)
     tab = win.import_tab

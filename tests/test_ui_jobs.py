@@ -112,7 +112,7 @@ def test_a_data_folder_that_cannot_be_written_stops_the_upload_with_a_message(qt
     data = Path(os.environ["XDG_DATA_HOME"])
     data.mkdir(parents=True, exist_ok=True)
     (data / "noojee-desktop").write_text("in the way")
-    win = open_window(sandbox, path, rows=3)
+    win = open_window(sandbox, path, rows=3, teach=False)     # (nothing can be kept there)
     tab = win.import_tab
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     box = _box(qtbot, win, "journalProblemBox")

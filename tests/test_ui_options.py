@@ -191,6 +191,7 @@ def test_job_journaled_by_the_headless_command_is_offered_and_resumed_by_the_win
         journal.record(job, 0, RowOutcome(Category.INSERTED, 0, "OK", 1), final=True)
 
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    teach_sandbox_fields(typed)
     win = make_window(["--server", typed])
     tab = win.import_tab
     assert tab.resume_bar.isVisible() and path.name in tab.resume_label.text()

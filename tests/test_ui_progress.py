@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, write_leads
+from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
@@ -30,6 +30,7 @@ def server(sandbox_factory, monkeypatch):
 def window(qtbot, make_window, server, tmp_path):
     path = write_leads(tmp_path / "progress-leads.csv", [(f"Lead {i}", "Melbourne", f"03{8600000 + i:08d}")
                                                           for i in range(N)])
+    teach_sandbox_fields(server)
     win = make_window(["--server", server.url, str(path)])
     pick_solar(qtbot, win)
     tab = win.import_tab

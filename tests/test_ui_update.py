@@ -53,6 +53,7 @@ def first_upload(qtbot, make_window, sandbox, monkeypatch, tmp_path):
     """The window, with the first list (external ids) inserted into Solar VIC / VIC Week 1."""
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
     first = write(tmp_path / "leads.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], FIRST)
+    teach_sandbox_fields(sandbox)
     win = make_window(["--server", sandbox.url, str(first)])
     pick_solar(qtbot, win)
     tab = win.import_tab

@@ -4,8 +4,8 @@
 
 Starts the app as ``noojee-desktop --sandbox`` (a throw-away home directory, so nothing of the
 user's is touched), sends one lead, shows the "previous upload was interrupted" banner, loads a demo lead list
-with a few problems, uploads it, shows the upload history and withdraws that upload, and saves a PNG
-of each state next to this script.
+with a few problems, uploads it, shows the upload history and withdraws that upload, fixes rows of
+another list in the table, and saves a PNG of each state next to this script.
 """
 
 from __future__ import annotations
@@ -54,6 +54,30 @@ def demo_file(folder: Path) -> Path:
                 phone = "0299999999"         # on the sandbox's Do Not Call list
             w.writerow([f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", f"{rnd.randint(1, 200)} High St",
                         city, state, pc, phone, rnd.choice(["", "web form", "referral", "expo"])])
+    return path
+
+
+def fixing_file(folder: Path) -> Path:
+    """A list with rows to fix (issue 11): a phone with its area code missing, a priority in
+    words, a date the dialler cannot read, a note in the phone column."""
+    rnd = random.Random(9)
+    path = folder / "autumn-leads.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "City", "State", "FirstPhone", "Priority", "Callback"])
+        for i in range(30):
+            city, state, _pc = rnd.choice(CITIES)
+            row = [f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", city, state, f"03{rnd.randint(80000000, 99999999)}",
+                   str(rnd.choice([1, 5, 10])), f"2030/05/{rnd.randint(10, 28)} 10:00"]
+            if i in (2, 9):
+                row[3] = "8321 8199"           # no area code
+            if i == 5:
+                row[4] = "high"                # a priority in words
+            if i in (6, 14):
+                row[5] = "after Easter"        # not a date
+            if i == 11:
+                row[3] = "ring after 5"        # a note, not a number
+            w.writerow(row)
     return path
 
 
@@ -208,6 +232,38 @@ async def scenario() -> None:
     save(withdraw, "08-withdraw-done.png")
     withdraw.close()
     history.close()
+    await pause()
+
+    # 9. fixing rows in the table: two cells fixed (blue italics, one undo step each), the rows
+    # still to fix in red, the next one open for typing, the "Needs fixing" filter on
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    tab.load(fixing_file(HOME))
+    await until(lambda: tab.model.sheet is not None and tab.model.sheet.path.name == "autumn-leads.csv"
+                and not tab.loading)
+    model = tab.model
+    col = {h: 4 + i for i, h in enumerate(model.sheet.headers)}
+    filters = tab.table_part.filter_combo
+    filters.setCurrentIndex(filters.findText("Needs fixing"))
+    for r in range(model.rowCount()):
+        if model.index(r, col["FirstPhone"]).data() == "8321 8199" and model.index(r, 0).data() == "4":
+            model.setData(model.index(r, col["FirstPhone"]), "03 8321 8199")
+        if model.index(r, col["Priority"]).data() == "high":
+            model.setData(model.index(r, col["Priority"]), "1")
+    table = tab.table
+    table.setFocus()
+    tab.editing.next_to_fix()
+    for r in range(model.rowCount()):
+        if model.index(r, col["FirstPhone"]).data() == "8321 8199":
+            table.setCurrentIndex(model.index(r, col["FirstPhone"]))
+    QTest.keyClick(table, Qt.Key.Key_F2)
+    editor = table.viewport().focusWidget() or table.focusWidget()
+    QTest.keyClick(editor, Qt.Key.Key_Home)
+    QTest.keyClicks(editor, "03 ")
+    await pause()
+    save(window, "09-import-fixing.png")
+    QTest.keyClick(editor, Qt.Key.Key_Escape)
     await pause()
 
     done = asyncio.Event()

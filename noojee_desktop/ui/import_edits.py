@@ -64,6 +64,21 @@ def _row_marks(r: int, issues, columns_of: dict[str, int]):
     return (Category.INVALID if error else Category.PENDING), cells, "; ".join(i.message for i in issues)
 
 
+class Edits:
+    """``count`` edits ``(row, column, value)`` made by ``make()`` only where they are written:
+    a fill of 100,000 cells is handed to the pool thread without building them on the GUI thread."""
+
+    def __init__(self, count: int, make) -> None:
+        self.count = count
+        self._make = make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return iter(self._make())
+
+
 class EditableRows:
     """The editing methods of ImportModel (which declares ``cellsEdited`` and ``bulkEdit``)."""
 
@@ -96,7 +111,8 @@ class EditableRows:
         ``(row, column, before, after)``, also emitted as ``cellsEdited`` when ``record``.
         More than ``SYNC_RECHECK_CELLS`` cells are handed on as ``bulkEdit(edits, record)`` (the
         controller writes and checks them on a pool thread, then calls ``finish_bulk``): [] now."""
-        edits = list(edits)
+        if not isinstance(edits, (list, Edits)):
+            edits = list(edits)
         if len(edits) > SYNC_RECHECK_CELLS and self.mapping is not None:
             if self.editing_enabled and self.sheet is not None:
                 self.bulkEdit.emit(edits, record)
@@ -126,10 +142,11 @@ class EditableRows:
         """Before a bulk edit runs on a pool thread: the edited rows' fixable results are cleared
         (they will be sent again); returns a copy of the results for the check."""
         outcomes = self.outcomes
-        n = len(outcomes)
-        sent = {r for r, _k, _v in edits if 0 <= r < n and outcomes[r] is not None and can_fix(outcomes[r])}
-        if sent:
-            self.apply_outcomes((r, None) for r in sent)
+        if self.has_outcomes:          # (before any upload, nothing to clear: the edits stay unbuilt)
+            n = len(outcomes)
+            sent = {r for r, _k, _v in edits if 0 <= r < n and outcomes[r] is not None and can_fix(outcomes[r])}
+            if sent:
+                self.apply_outcomes((r, None) for r in sent)
         return list(outcomes)
 
     def finish_bulk(self, changes: list, view, record: bool) -> None:
@@ -139,6 +156,14 @@ class EditableRows:
         if record and changes:
             self.cellsEdited.emit(changes)
         self.fixesChanged.emit()
+
+    def fill_edits(self, view_rows, column: int, value: str) -> Edits:
+        """The edits that put ``value`` in table ``column`` of these view rows (built when written)."""
+        order = self._order
+        k = column - FIXED
+        if order is None:
+            return Edits(len(view_rows), lambda: [(r, k, value) for r in view_rows])
+        return Edits(len(view_rows), lambda: [(order[v], k, value) for v in view_rows])
 
     def write_cells_quietly(self, edits) -> None:
         """``write_cells`` without ``cellsEdited`` (undo and redo write this way)."""

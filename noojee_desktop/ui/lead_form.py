@@ -1,7 +1,9 @@
-"""The Single lead tab: a form of the template's fields plus the system fields.
+"""The Single lead tab: a form of the chosen template's fields plus the system fields.
 
-Phone fields are marked; the form checks itself before sending (a phone number is needed,
-numbers must look like numbers); the reply is shown in words and colour, and the leads sent
+The fields are the template's as Lead Loader knows them (taught, or the built-in sandbox's),
+never another template's; with none known the form says so and offers to teach them
+(``teachRequested``: the window opens the teach dialog). Phone fields are marked; the form
+checks itself before sending (a phone number is needed, numbers must look like numbers); the reply is shown in words and colour, and the leads sent
 this session are listed underneath.
 
 Two modes: add a new lead (insertLeadFast), or update an existing one (updateLeadFast): the
@@ -17,8 +19,8 @@ from datetime import datetime
 import qasync
 from PySide6.QtCore import QDateTime, QTime, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox,
+    QCheckBox, QDateTimeEdit, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QRadioButton, QSpinBox,
     QVBoxLayout, QWidget, QScrollArea, QSplitter,
 )
 from PySide6.QtGui import QColor
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 CALLBACK_FORMAT = "yyyy/MM/dd HH:mm"
 PHONE_MARK = "\u260e"
 MAX_HISTORY = 50
+FORM_102 = ("None of this form's fields is one of the template's phone fields, as the dialler knows them: "
+            "check the \u260e fields' names with 'Edit fields\u2026' (they must be spelt as in the template).")
 MIN_FIELDS_SHOWN = 4
 NO_CHANGE = "<No Change>"
 
@@ -53,44 +57,10 @@ def check_phone(value: str) -> tuple[str | None, str | None, bool]:
     return number, problem, False
 
 
-class FieldsDialog(QDialog):
-    """Edit a template's field list: one field per line, phone fields starting with *."""
-
-    def __init__(self, fields: list[str], phones: set[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Template fields")
-        name(self, "fieldsDialog")
-        layout = QVBoxLayout(self)
-        help_ = QLabel("The dialler does not tell us a template's fields, so list them here: one per "
-                       "line, exactly as spelt in the template. Start phone fields with * .")
-        help_.setWordWrap(True)
-        layout.addWidget(help_)
-        self.edit = QPlainTextEdit("\n".join(("*" if f in phones else "") + f for f in fields))
-        name(self.edit, "fieldsEdit")
-        layout.addWidget(self.edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def result_fields(self) -> tuple[list[str], set[str]]:
-        fields: list[str] = []
-        phones: set[str] = set()
-        for line in self.edit.toPlainText().splitlines():
-            text = line.strip()
-            is_phone = text.startswith("*")
-            text = text.lstrip("*").strip()
-            if text and text not in fields:
-                fields.append(text)
-                if is_phone:
-                    phones.add(text)
-        return fields, phones
-
-
 class LeadForm(QWidget):
     """The Single lead tab."""
 
-    fieldsEdited = Signal(list, set)   # the user changed the template's field list
+    teachRequested = Signal()          # the user wants to teach (or edit) the template's fields
     leadSent = Signal(object)          # the reply (LeadReply) of a sent lead
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -139,14 +109,20 @@ class LeadForm(QWidget):
         scroll.viewport().setAutoFillBackground(False)
         self.form_widget.setAutoFillBackground(False)
         fields_box_layout.addWidget(scroll)
-        edit_fields = self.edit_fields_button = QPushButton("Edit fields\u2026")
-        name(edit_fields, "editFieldsButton")
-        edit_fields.clicked.connect(self._edit_fields)
+        self.unknown_note = QLabel("")
+        name(self.unknown_note, "unknownFieldsNote")
+        self.unknown_note.setWordWrap(True)
+        self.unknown_note.hide()
+        fields_box_layout.addWidget(self.unknown_note)
+        self.edit_fields = self.edit_fields_button = QPushButton("Edit fields\u2026")
+        name(self.edit_fields, "editFieldsButton")
+        self.edit_fields.setToolTip("Teach or correct the template's fields and phone fields")
+        self.edit_fields.clicked.connect(self.teachRequested)
         hint = QLabel(f"{PHONE_MARK} = phone field (at least one is needed)")
         hint.setStyleSheet("color: palette(mid);")
         row = QHBoxLayout()
         row.addWidget(hint, 1)
-        row.addWidget(edit_fields)
+        row.addWidget(self.edit_fields)
         fields_box_layout.addLayout(row)
         left_layout.addWidget(fields_box, 1)
 
@@ -264,7 +240,10 @@ class LeadForm(QWidget):
         self._ids = (template, campaign, allocation)
         self._update_enabled()
 
-    def set_fields(self, fields: list[str], phones: set[str]) -> None:
+    def set_fields(self, fields: list[str], phones: set[str], template_name: str | None = None) -> None:
+        """Show these fields (the chosen template's known ones). None known: ``template_name`` is
+        the template they are unknown for ("" or None: no template chosen)."""
+        self._show_unknown(not fields, template_name)
         values = {f: e.text() for f, e in self.edits.items()}
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -303,6 +282,17 @@ class LeadForm(QWidget):
                  self.keep_values, self.allow_duplicates, self.send_button, self.history]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
+
+    def _show_unknown(self, unknown: bool, template_name: str | None) -> None:
+        self.edit_fields.setText("Teach fields\u2026" if unknown else "Edit fields\u2026")
+        if unknown and template_name:
+            self.unknown_note.setText(
+                f"Lead Loader does not know the fields of the template '{template_name}': the dialler cannot "
+                "list them. Teach them once (type them, or take them from a file exported from Noojee) and "
+                "this form shows them.")
+        elif unknown:
+            self.unknown_note.setText("Choose a template: the form shows its fields.")
+        self.unknown_note.setVisible(unknown)
 
     def _update_enabled(self) -> None:
         ready = self._client is not None and all(i is not None for i in self._ids)
@@ -363,7 +353,9 @@ class LeadForm(QWidget):
         for field in self.edits:
             self._set_error(field, None)
         phones_given = [f for f in self._phones if f in self.edits and self.edits[f].text().strip()]
-        if self.updating:     # an empty phone is sent as <No Change>, which counts as the phone
+        if not self._fields:
+            problems.append("Lead Loader does not know this template's fields: use 'Teach fields\u2026' first.")
+        elif self.updating:     # an empty phone is sent as <No Change>, which counts as the phone
             if not self.external_id.text().strip():
                 problems.append("Enter the lead's external id: it is how the dialler finds the lead to update.")
         elif not self._phones:
@@ -410,6 +402,7 @@ class LeadForm(QWidget):
             code = "" if reply.code is None else f" (code {reply.code}"
             code += f", {reply.message})" if code and reply.message else (")" if code else "")
             meaning = "The dialler changed the lead." if cat is Category.UPDATED else reply.info.meaning
+            meaning = FORM_102 if reply.code == 102 else meaning
             self._show_result(f"{result_text(cat)}{code}\n{meaning}", cat.colour)
             self._add_history(lead, result_text(cat), cat.colour)
             if reply.ok and not self.keep_values.isChecked():
@@ -442,16 +435,3 @@ class LeadForm(QWidget):
         self.history.insertItem(0, item)
         while self.history.count() > MAX_HISTORY:
             self.history.takeItem(self.history.count() - 1)
-
-    @Slot()
-    def _edit_fields(self) -> None:
-        dialog = FieldsDialog(self._fields, self._phones, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def done() -> None:
-            fields, phones = dialog.result_fields()
-            self.set_fields(fields, phones)
-            self.fieldsEdited.emit(fields, phones)
-
-        dialog.accepted.connect(done)
-        dialog.open()

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from noojee_desktop import APP_NAME, __version__, resources_path
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.chooser.selectionChanged.connect(self._selection_changed)
         self.session.selectRequested.connect(self.chooser.select)
         self.session.connectionRequested.connect(self.open_connection_dialog)
-        self.lead_form.fieldsEdited.connect(self._fields_edited)
+        self.lead_form.teachRequested.connect(self.teach_fields)
         self.session.fieldsChanged.connect(self._show_template_fields)
         self._make_menu()
         self._show_template_fields()
@@ -153,6 +153,18 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence("F5"))
         self.refresh_action.triggered.connect(self.chooser.refresh)
         lead_menu.addAction(self.refresh_action)
+        lead_menu.addSeparator()
+        self.teach_action = QAction("&Teach this template's fields\u2026", self)
+        self.teach_action.setObjectName("teachFieldsAction")
+        self.teach_action.triggered.connect(self.teach_fields)
+        lead_menu.addAction(self.teach_action)
+        imp = QAction("I&mport a field file\u2026", self)
+        imp.setToolTip("Fields an administrator exported for this dialler's templates")
+        imp.triggered.connect(self._import_fields_dialog)
+        lead_menu.addAction(imp)
+        exp = QAction("E&xport the taught fields\u2026", self)
+        exp.triggered.connect(self._export_fields_dialog)
+        lead_menu.addAction(exp)
 
         self.find_action = QAction("Search rows", self)
         self.find_action.setObjectName("findAction")
@@ -328,13 +340,47 @@ class MainWindow(QMainWindow):
     def _show_template_fields(self, *_args) -> None:
         """The single-lead form shows the chosen template's known fields (none: it says so)."""
         tf = self.session.template_fields()
-        self.lead_form.set_fields(tf.fields, tf.phone_fields)
+        self.lead_form.set_fields(tf.fields, tf.phone_fields, self.session.names[0])
 
-    @Slot(list, set)
-    def _fields_edited(self, fields: list, phones: set) -> None:
-        template = self.chooser.current_ids()[0]
-        if template is not None:
-            self.session.teach_fields(template, fields, phones)
+    @Slot()
+    def teach_fields(self):
+        """The teach dialog for the chosen template (the open file's headings offered)."""
+        return self.import_tab.teach_fields()
+
+    def import_fields(self, path: str | Path) -> list[str]:
+        """Teach this dialler the field lists of an exported field file; says what it taught."""
+        from noojee_desktop.core.sheet import FieldFileError
+
+        try:
+            taught = self.session.import_fields(path)
+        except (FieldFileError, OSError) as exc:
+            show_error(self, "Field file not imported", str(exc))
+            return []
+        self.statusBar().showMessage(f"Fields imported for: {', '.join(taught) or 'no template'}", 10000)
+        return taught
+
+    def export_fields(self, path: str | Path) -> int:
+        """Write the field lists taught for this dialler to a small file others can import."""
+        try:
+            n = self.session.store.export_file(path, names={self.session.ids[0]: self.session.names[0]})
+        except OSError as exc:
+            show_error(self, "Field file not saved", f"{Path(path).name} could not be written: {exc.strerror or exc}.")
+            return 0
+        self.statusBar().showMessage(f"{n} template(s) saved in {path}", 10000)
+        return n
+
+    @Slot()
+    def _import_fields_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a field file", "", "Field files (*.json);;All files (*)")
+        if path:
+            self.import_fields(path)
+
+    @Slot()
+    def _export_fields_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the taught fields", "template fields.json",
+                                              "Field files (*.json)")
+        if path:
+            self.export_fields(path)
 
     # closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)

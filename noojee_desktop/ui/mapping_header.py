@@ -1,19 +1,25 @@
 """The import table's header: the column's name above a dropdown choosing its field.
 
-Ignored columns are greyed (the model greys their cells too), phone columns are marked with
-a handset. Right-click a column to mark or unmark its field as a phone field.
+Each dropdown offers "(ignore)", the template's known fields (only those, when they are known),
+the system fields and "type a field name…". While the template's fields are not known, a column
+goes to a field named like its heading, and says so ("sent as its heading"). Ignored columns are
+greyed (the model greys their cells too), phone columns are marked with a handset. Right-click a
+column to mark or unmark its field as a phone field.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHeaderView, QMenu, QWidget
+from PySide6.QtWidgets import QComboBox, QHeaderView, QInputDialog, QMenu, QWidget
 
 from noojee_desktop.ui.import_model import FIXED
 
 IGNORE = "(ignore)"
 PHONE_MARK = "\u260e"
+TYPE_FIELD = "type a field name\u2026"
+_TYPE = "\x00type"            # the item data of TYPE_FIELD
+OWN_HEADING = "sent as its heading"
 
 
 class MappingHeader(QHeaderView):
@@ -34,6 +40,7 @@ class MappingHeader(QHeaderView):
         self._combos: dict[int, QComboBox] = {}
         self._headers: list[str] = []
         self._phones: set[str] = set()
+        self._known: set[str] = set()
         self.sectionResized.connect(self._schedule)
         self.sectionMoved.connect(self._schedule)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -46,34 +53,84 @@ class MappingHeader(QHeaderView):
         return None
 
     def set_mapping(self, headers: list[str], fields: list[str], columns: dict, phones: set[str],
-                    system_fields: list[tuple[str, str]]) -> None:
-        """(Re)build one dropdown per file column."""
+                    system_fields: list[tuple[str, str]], known: bool = True) -> None:
+        """(Re)build one dropdown per file column. ``fields``: the template's known fields
+        (``known`` False: none are known, and the columns' own headings are offered instead)."""
         for combo in self._combos.values():
             combo.deleteLater()
         self._combos.clear()
         self._headers = list(headers)
         self._phones = set(phones)
-        choices = list(dict.fromkeys([f for f in fields] + [f for f in columns.values() if f]))
+        self._known = set(fields) if known else set()
         system_names = {f for f, _ in system_fields}
-        choices = [f for f in choices if f not in system_names]
+        mapped = [f for f in columns.values() if f and f not in system_names]
+        choices = list(dict.fromkeys((list(fields) if known else []) + mapped))
         for i, header in enumerate(headers):
             combo = QComboBox(self)
             combo.setObjectName(f"mapCombo_{i}")
             combo.setAccessibleName(f"Field for column {header}")
-            combo.setToolTip(f"Which field of the template the column '{header}' goes to")
             combo.addItem(IGNORE, None)
             for f in choices:
-                combo.addItem(f"{PHONE_MARK} {f}" if f in phones else f, f)
+                if known or f == header.strip() or f == columns.get(header):
+                    self._add_field(combo, f, header)
             combo.insertSeparator(combo.count())
             for f, label in system_fields:
                 combo.addItem(label, f)
+            combo.insertSeparator(combo.count())
+            combo.addItem(TYPE_FIELD, _TYPE)
             current = columns.get(header)
             index = combo.findData(current) if current else 0
             combo.setCurrentIndex(max(index, 0))
-            combo.currentIndexChanged.connect(lambda _i, h=header, c=combo: self.mappingEdited.emit(h, c.currentData()))
+            combo.setProperty("previous", combo.currentIndex())
+            self._tip(combo, header)
+            combo.currentIndexChanged.connect(lambda _i, h=header, c=combo: self._chosen(h, c))
             combo.show()
             self._combos[FIXED + i] = combo
         self._schedule()
+
+    def _add_field(self, combo: QComboBox, f: str, header: str, at: int | None = None) -> None:
+        label = f"{PHONE_MARK} {f}" if f in self._phones else f
+        if f not in self._known and f == header.strip():
+            label += f"  ({OWN_HEADING})"
+        if at is None:
+            combo.addItem(label, f)
+        else:
+            combo.insertItem(at, label, f)
+
+    def _tip(self, combo: QComboBox, header: str) -> None:
+        f = combo.currentData()
+        if f and f not in self._known and f == header.strip() and not f.startswith("nj"):
+            combo.setToolTip(f"No known field of the template matched '{header}': it is sent as a field named "
+                             f"'{f}', which the dialler ignores unless the template has one. Choose a field, or "
+                             "teach the template's fields.")
+        else:
+            combo.setToolTip(f"Which field of the template the column '{header}' goes to")
+
+    def _chosen(self, header: str, combo: QComboBox) -> None:
+        if combo.currentData() != _TYPE:
+            combo.setProperty("previous", combo.currentIndex())
+            self._tip(combo, header)
+            self.mappingEdited.emit(header, combo.currentData())
+            return
+        combo.blockSignals(True)
+        combo.setCurrentIndex(combo.property("previous") or 0)   # until a name is given
+        combo.blockSignals(False)
+        dialog = QInputDialog(self)
+        dialog.setObjectName("typeFieldDialog")
+        dialog.setWindowTitle("Field name")
+        dialog.setLabelText(f"The template field the column '{header}' goes to, spelt as in Noojee:")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda text, h=header, c=combo: self._typed(h, c, text.strip()))
+        dialog.open()
+
+    def _typed(self, header: str, combo: QComboBox, field: str) -> None:
+        if not field:
+            return
+        index = combo.findData(field)
+        if index < 0:
+            index = 1
+            self._add_field(combo, field, header, at=index)
+        combo.setCurrentIndex(index)      # -> _chosen -> mappingEdited
 
     def set_phone_fields(self, phones: set[str]) -> None:
         """Mark these fields' columns as phone columns (the dropdowns stay as they are)."""

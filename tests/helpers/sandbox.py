@@ -44,13 +44,15 @@ def update(sb, lead: dict, ids: dict | None = None, *, client: httpx.Client | No
     return _post("updateLeadFast", sb, lead, ids, client, timeout, params)
 
 
-def teach_sandbox_fields(sandbox) -> None:
-    """Teach the field store (this test's user data dir) every sandbox template's fields, as a user
-    of a real dialler would once (the teach dialog, or an admin's field file): tests that are about
-    something else then start from known fields. Call it before the window is made."""
+def teach_sandbox_fields(server) -> None:
+    """Teach the field store (this test's user data dir) every sandbox template's fields for
+    ``server`` (a sandbox, or its address as typed), as a user of a real dialler would once (the
+    teach dialog, or an admin's field file): tests about something else then start from known
+    fields. Call it before the window is made."""
     from noojee_desktop.core.sheet import TemplateFieldStore
+    from noojee_desktop.sandbox import default_data
 
     store = TemplateFieldStore()
-    store.use_server(sandbox.url)
-    for t in sandbox.data["templates"]:
+    store.use_server(server if isinstance(server, str) else server.url)
+    for t in (default_data() if isinstance(server, str) else server.data)["templates"]:
         store.remember(t["id"], t["fields"], t["phone_fields"], name=t["name"])

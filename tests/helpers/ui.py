@@ -5,7 +5,7 @@ The window opener itself is the ``open_window`` fixture (tests/conftest.py), bui
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from helpers.sandbox import SOLAR_NAMES
 
@@ -29,3 +29,12 @@ def pick_choice(qtbot, window, names=SOLAR_NAMES) -> None:
 def pick_solar(qtbot, window) -> None:
     """The sandbox's Solar Leads / Solar VIC / VIC Week 1 (helpers.sandbox.SOLAR)."""
     pick_choice(qtbot, window, SOLAR_NAMES)
+
+
+def wait_box(qtbot, window, object_name: str) -> QMessageBox:
+    """The message box ``object_name`` once it shows (fails with its name if it never does)."""
+    def find():
+        return next((b for b in window.findChildren(QMessageBox, object_name) if b.isVisible()), None)
+
+    qtbot.waitUntil(lambda: find() is not None, timeout=5000)
+    return find()

@@ -90,22 +90,28 @@ class Fixes:
     def rows(self) -> set[int]:
         return {r for r, _ in self._original}
 
-    def write(self, edits: Iterable[tuple[int, int, str]]) -> tuple[list[tuple[int, int, str]], dict[int, list[str]]]:
+    def write(self, edits: Iterable[tuple[int, int, str]], keep_before: bool = True
+              ) -> tuple[list[tuple[int, int, str]], dict[int, list[str]]]:
         """Put ``(row, column, value)`` into the sheet (values are trimmed, as the reader trims).
 
         Returns ``(previous, before)``: ``(row, column, previous value)`` of each cell that changed
-        (what undo writes back) and each changed row as it was before (for :meth:`RowChecker.recheck`)."""
+        (what undo writes back) and each changed row as it was before (for :meth:`RowChecker.recheck`;
+        left empty without ``keep_before``)."""
         rows = self.sheet.rows
         original = self._original
         previous: list[tuple[int, int, str]] = []
         before: dict[int, list[str]] = {}
+        trimmed: dict = {}
         for r, c, value in edits:
-            value = str(value).strip()
+            v = trimmed.get(value)
+            if v is None:
+                v = trimmed[value] = str(value).strip()
+            value = v
             row = rows[r]
             old = row[c]
             if old == value:
                 continue
-            if r not in before:
+            if keep_before and r not in before:
                 before[r] = row
             new = list(row)
             new[c] = value

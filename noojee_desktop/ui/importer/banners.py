@@ -1,6 +1,6 @@
 """Coloured bars across the top of the import screen: the sandbox's sample-file offer, the
-interrupted-upload offer (the resume banner) and the offer of the unsaved fixes of a file
-opened again (the fixes banner)."""
+interrupted-upload offer (the resume banner), the offer of the unsaved fixes of a file
+opened again (the fixes banner), and the template's-fields-unknown warning (the fields banner)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,38 @@ class SampleBanner(Banner):
 
     def offer(self, path) -> None:
         self._path = path
+        self.show()
+
+
+class FieldsBanner(Banner):
+    """"The dialler does not say which fields this template has": shown before anything is sent
+    while the chosen template's phone fields are unknown. Emits ``teachRequested``."""
+
+    teachRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("fieldsBar", "#fff4cc", "#c99a00", parent)
+        self.label = QLabel("")
+        name(self.label, "fieldsBarLabel")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.row.addWidget(self.label, 1)
+        self.button = QPushButton("Teach fields\u2026")
+        name(self.button, "teachFieldsButton")
+        self.button.setToolTip("Tell Lead Loader this template's fields and phone fields (once for this dialler)")
+        self.button.clicked.connect(self.teachRequested)
+        self.row.addWidget(self.button)
+
+    def show_check(self, unknown: str | None, template_name: str) -> None:
+        """``unknown``: core.sheet.phone_check's sentence (None: the phone fields are known: hidden)."""
+        if unknown is None:
+            self.hide()
+            return
+        self.label.setText(
+            f"\u26a0 Lead Loader does not know the fields of the template '{template_name or 'chosen'}' "
+            "(the dialler cannot list them), so it cannot check that these rows will be accepted: each "
+            "column is sent under its own heading, and the dialler refuses a lead without one of the "
+            "template's phone fields. Teach its fields once: type them, or take them from a Noojee export.")
         self.show()
 
 

@@ -26,7 +26,7 @@ def bulk_work(model, edits, how):
     def work(_progress, _cancel):
         with bulk_allocation():
             allowed = [(r, k, v) for r, k, v in edits if 0 <= r < n and 0 <= k < width and can_fix(outcomes[r])]
-            previous, _before = fixes.write(allowed)
+            previous, _before = fixes.write(allowed, keep_before=False)
             rows = sheet.rows
             changes = [(r, k, old, rows[r][k]) for r, k, old in previous]
         return changes, prepare_rows(sheet, check_rows(sheet, mapping, how), mapping, outcomes)

@@ -74,6 +74,7 @@ class ImportController(QObject):
         self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
         self.bulk.started.connect(self._settle)
         self.bulk.ended.connect(self._bulk_ended)
+        self.model.fixesChanged.connect(self._results_applied)     # a fix changes the counts and Upload
         self._upload_edits = 0          # model.edit_count when the last upload started
         self.tasks = TaskSet()
         self.runner = UploadRunner(self.model, self)
@@ -381,9 +382,10 @@ class ImportController(QObject):
             # rows fixed since the last upload: sent (with any retried) by a job continuing the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
-            if lock is not None and not retry and not self.opts.update and not await self._phones_confirmed():
+            fresh = lock is not None and not retry and resume_job_id is None and not self.opts.update
+            if fresh and not await self._phones_confirmed():      # (a resume was decided on before)
                 skip = None
-            elif lock is not None and not retry and resume_job_id is None and not self.opts.update and not fixed:
+            elif fresh and not fixed:
                 skip = await self._already_loaded_choice()
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from noojee_desktop.core.sheet.fixes import NEEDS_FIXING
+from noojee_desktop.ui.import_edits import Edits
 from noojee_desktop.ui.table_columns import FIXED
 from noojee_desktop.ui.widgets import name
 
@@ -50,10 +51,12 @@ class EditCommand(QUndoCommand):
         if self._skip:
             self._skip = False
             return
-        self._write([(r, c, after) for r, c, _before, after in self._changes])
+        changes = self._changes
+        self._write(Edits(len(changes), lambda: [(r, c, after) for r, c, _before, after in changes]))
 
     def undo(self) -> None:
-        self._write([(r, c, before) for r, c, before, _after in self._changes])
+        changes = self._changes
+        self._write(Edits(len(changes), lambda: [(r, c, before) for r, c, before, _after in changes]))
 
 
 class FillDelegate(QStyledItemDelegate):
@@ -67,7 +70,7 @@ class FillDelegate(QStyledItemDelegate):
         rows = selected_rows(self._view, index.column())
         if len(rows) > 1 and index.row() in rows:
             value = editor.text() if hasattr(editor, "text") else ""
-            model.write_cells([(model.source_row(v), index.column() - FIXED, value) for v in rows])
+            model.write_cells(model.fill_edits(rows, index.column(), value))
             return
         super().setModelData(editor, model, index)
 
@@ -170,8 +173,8 @@ class EditingPart(QObject):
         return len(rows)
 
     def fill(self, view_rows, column: int, value: str) -> None:
-        m = self.model
-        m.write_cells([(m.source_row(v), column - FIXED, value) for v in view_rows])
+        """Put ``value`` into table ``column`` of these view rows (one undo step)."""
+        self.model.write_cells(self.model.fill_edits(view_rows, column, value))
 
     def _menu(self, pos) -> None:
         index = self.view.indexAt(pos)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from noojee_desktop.ui import job_dialogs
 from noojee_desktop.ui.errors import show_error, show_exception
-from noojee_desktop.ui.importer.banners import FixesBanner, ResumeBanner, SampleBanner
+from noojee_desktop.ui.importer.banners import FieldsBanner, FixesBanner, ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
 from noojee_desktop.ui.importer.dialogs import ask_resume, ask_stop_then
 from noojee_desktop.ui.importer.editing import EditingPart
@@ -47,12 +47,14 @@ class ImportTab(QWidget):
         self.setObjectName("importTab")
         self.session = session
         c = self.controller = ImportController(
-            session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence))
+            session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence),
+            ask_unknown_phones=self._ask_unknown_phones)
         self.model = c.model
         self.resume = ResumeFlow(session, c, self)
 
         self.sample_banner = SampleBanner()
         self.resume_banner = ResumeBanner()
+        self.fields_banner = FieldsBanner()
         self.file_bar = FileBar(settings)
         self.table_part = TablePart(c.model, session.store, self)
         self.editing = EditingPart(c.model, self.table_part.table, self)
@@ -66,6 +68,7 @@ class ImportTab(QWidget):
         layout.addWidget(self.sample_banner)
         layout.addWidget(self.resume_banner)
         layout.addWidget(self.fixes_banner)
+        layout.addWidget(self.fields_banner)
         self.file_bar.extra_row.addWidget(self.editing.bar)
         self.editing.bar.layout().addWidget(self.keeping.save_button)
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
@@ -121,8 +124,11 @@ class ImportTab(QWidget):
         tp.mappingEdited.connect(c.edit_mapping)
         tp.phoneToggled.connect(c.toggle_phone)
         c.checked.connect(lambda mapping, rebuild: tp.show_checked(mapping, self.session.ids[0], rebuild))
+        c.checked.connect(self._show_fields_check)
+        self.fields_banner.teachRequested.connect(self.teach_fields)
         c.resultsChanged.connect(rs.refresh_counts)
         c.finished.connect(lambda _s: tp.update_notice())
+        c.model.fixesChanged.connect(tp.update_notice)
         # the upload panel
         up.uploadRequested.connect(self.start_upload)
         up.pauseToggled.connect(c.set_paused)
@@ -173,6 +179,28 @@ class ImportTab(QWidget):
             self.editing.forget_history()       # what is sent now can no longer be undone here
         self.editing.set_enabled(state in (State.CHECKED, State.FINISHED))
         self._last_state = state
+
+    def _show_fields_check(self, mapping, _rebuild=True) -> None:
+        """The template's fields unknown: said above the table before anything is sent."""
+        from noojee_desktop.core.sheet import phone_check
+
+        template = self.session.ids[0]
+        unknown = phone_check(mapping) if template is not None and not self.controller.opts.update else None
+        self.fields_banner.show_check(unknown, self.session.names[0])
+
+    @Slot()
+    def teach_fields(self):
+        """The teach dialog for the chosen template, offering the open file's headings."""
+        from noojee_desktop.ui.teach_fields import teach
+
+        sheet = self.model.sheet
+        return teach(self, self.session, list(sheet.headers) if sheet is not None else None)
+
+    async def _ask_unknown_phones(self, sentence: str):
+        answer = await job_dialogs.ask_unknown_phones(self, sentence)
+        if answer == job_dialogs.TEACH:
+            self.teach_fields()
+        return answer
 
     def _problem(self, title: str, what) -> None:
         if isinstance(what, BaseException):

@@ -12,6 +12,7 @@ from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QLineEdit, QTableView
 
 from noojee_desktop.core.codes import FAILED_CATEGORIES, REJECTION_CATEGORIES, Category
+from noojee_desktop.core.sheet import phone_check
 from noojee_desktop.core.sheet.fixes import NEEDS_FIXING
 from noojee_desktop.ui.mapping_header import MappingHeader
 from noojee_desktop.ui.symbols import result_text
@@ -106,10 +107,10 @@ class TablePart(QObject):
             from noojee_desktop.core.sheet import SYSTEM_FIELD_LABELS, SYSTEM_FIELDS
 
             sheet = self.model.sheet
-            fields = self._store.get(template).fields if template is not None else []
+            tf = self._store.get(template)
             system = [(f, f"{SYSTEM_FIELD_LABELS.get(f, f)} ({f})") for f in SYSTEM_FIELDS]
-            self.header.set_mapping(sheet.headers, list(fields), dict(mapping.columns), set(mapping.phone_fields),
-                                    system)
+            self.header.set_mapping(sheet.headers, list(tf.fields), dict(mapping.columns), set(mapping.phone_fields),
+                                    system, tf.known)
             self.header.updateGeometry()
             self.table.updateGeometries()
         else:
@@ -144,6 +145,10 @@ class TablePart(QObject):
                 lines.append(f"\u270e {rows} fixing before {it} can be sent; {they_are} marked in red (hover a "
                              "cell to see why). Fix a cell right here: double-click it, or select it and type; "
                              "Enter goes to the next row to fix. The other rows can be uploaded as they are.")
+        unknown = phone_check(model.mapping) if not update else None
+        if unknown:         # never "can be sent" when the dialler may refuse every row
+            lines = [ln.replace(" The other rows can be uploaded as they are.", "") for ln in lines]
+            lines.append(f"\u26a0 Whether the dialler accepts these rows: {unknown}.")
         self.notice.setText("\n".join(lines))
         self.notice.setStyleSheet("color: #8a1c1c;" if problems or invalid else "")
         self.notice.setVisible(bool(lines))
