@@ -143,6 +143,18 @@ async def until(cond, timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
+def teach_fields(url: str) -> None:
+    """Teach the field store the sandbox's template fields, as a user of a real dialler does once
+    (else the upload stops to ask which columns are phones, and the bench would wait forever)."""
+    from noojee_desktop.core.sheet import TemplateFieldStore
+    from noojee_desktop.sandbox.data import default_data
+
+    store = TemplateFieldStore()
+    store.use_server(url)
+    for t in default_data()["templates"]:
+        store.remember(t["id"], t["fields"], t["phone_fields"], name=t["name"])
+
+
 async def scenario(args) -> None:
     from noojee_desktop.app import build_window
     from noojee_desktop.sandbox import SandboxConfig, SandboxServer
@@ -162,6 +174,7 @@ async def scenario(args) -> None:
         proc = SandboxProcess("--service-time", "0.005", "--slots", "8", "--queue-timeout", "60", "--quiet").start()
         url, key = proc.url, proc.api_key
     os.environ["NOOJEE_API_KEY"] = key
+    teach_fields(url)
     window = build_window(["--server", url])
     window.resize(1280, 820)
     window.show()
