@@ -140,3 +140,33 @@ def test_corrected_copy_has_the_fixes_in_the_same_format_next_to_the_original(tm
     assert corrected_copy_path(sheet.path) != target       # the next copy gets a free name
     with pytest.raises(FileExistsError):
         write_corrected(target, sheet)
+
+
+def test_the_upload_command_resuming_a_job_sends_the_cells_fixed_in_the_app(sandbox, tmp_path, monkeypatch):
+    """A job the app started with fixed cells, interrupted before they were sent; `upload --resume`
+    reads the file again, puts the journaled fixes back and sends the fixed values."""
+    from noojee_desktop.commands.upload import main
+    from noojee_desktop.core.engine import journal_entry
+    from noojee_desktop.core.journal import CANCELLED, Journal
+
+    monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
+    sheet = sheet_of(tmp_path, [["A", "0398765432", "", "5", "", ""], ["B", "98765", "", "x", "", ""]])
+    mapping = mapping_of(sheet)
+    fixes = Fixes(sheet)
+    fixes.write([(1, 1, "0398765433"), (1, 3, "7")])         # as fixed in the table
+    prepared = validate(sheet, mapping)
+    assert all(p.sendable for p in prepared)
+    with Journal() as journal:
+        job = journal.create_job(file_path=str(sheet.path), fingerprint=sheet.fingerprint, server=sandbox.url,
+                                 template=(1, "Solar Leads"), campaign=(11, "Solar VIC"),
+                                 allocation=(111, "VIC Week 1"))
+        journal.add_rows(job, [journal_entry(p, sheet.fingerprint, False) for p in prepared])
+        journal.set_fixes(job, fixes.edits())
+        journal.set_status(job, CANCELLED)
+    code = main([str(sheet.path), "--server", sandbox.url, "--template", "Solar Leads", "--campaign", "Solar VIC",
+                 "--allocation", "VIC Week 1", "--map", "Phone=FirstPhone", "--map", "Priority=njPriority",
+                 "--map", "Mobile=", "--map", "Callback=", "--map", "ExternalId=", "--phone-field", "FirstPhone",
+                 "--resume"])
+    assert code == 0
+    stored = {r["lead"]["Name"]: r["lead"] for r in sandbox.leads()}
+    assert stored["B"]["FirstPhone"] == "0398765433" and stored["B"]["njPriority"] == "7"

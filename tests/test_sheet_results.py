@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -43,14 +45,19 @@ def _argb(cell):
 
 
 def test_results_workbook(tmp_path, sheet):
-    out = write_results(tmp_path / "r.xlsx", sheet, _outcomes())
+    about = [("Server", "https://dialler.example.com"), ("Template", "Solar Leads"), ("Campaign", "Solar VIC"),
+             ("Allocation", "VIC Week 1"), ("Uploaded", "2025/03/04 09:30"), ("App version", "1.2.3")]
+    out = write_results(tmp_path / "r.xlsx", sheet, _outcomes(), warnings={0: "The leading 0 was put back"},
+                        about=about)
     wb = load_workbook(out)
     ws = wb["Results"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("Name", "FirstPhone", "Notes", "Result", "Code", "Message", "Attempts", "Sent at")
-    assert rows[1] == ("Ann", "0383218199", "=1+2", "Inserted", "0", "OK", "1", "2025/03/04 09:30:15")
-    assert rows[2][3:6] == ("Server trouble", "103", "EXCEPTION (gave up after 3 tries)")
-    assert rows[4][3:] == ("Not sent", None, None, "0", None)
+    assert rows[0] == ("Name", "FirstPhone", "Notes", "Result", "Code", "Message", "Attempts", "Sent at", "Warnings")
+    # Code and Attempts are numbers (Excel sums and filters them); each row keeps its warnings
+    assert rows[1] == ("Ann", "0383218199", "=1+2", "Inserted", 0, "OK", 1, "2025/03/04 09:30:15",
+                       "The leading 0 was put back")
+    assert rows[2][3:7] == ("Server trouble", 103, "EXCEPTION (gave up after 3 tries)", 3)
+    assert rows[4][3:] == ("Not sent", None, None, 0, None, None)
     # formula-looking cells stay text, never formulas
     for r, c in ((2, 3), (3, 3), (4, 3), (5, 3)):
         assert ws.cell(r, c).data_type == "s", ws.cell(r, c).value
@@ -64,6 +71,7 @@ def test_results_workbook(tmp_path, sheet):
     assert summary["Inserted"] == 1 and summary["Do Not Call"] == 1 and summary["Not sent"] == 1
     assert summary["Server trouble"] == 1 and summary["Fix before sending"] == 1 and summary["Total"] == 5
     assert summary["Source file"] == "leads.csv"
+    assert all(summary[label] == value for label, value in about)     # where the rows went, when, by what
 
 
 def test_results_csv_neutralises_formulas(tmp_path, sheet):
@@ -71,7 +79,7 @@ def test_results_csv_neutralises_formulas(tmp_path, sheet):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0][-5:] == ["Result", "Code", "Message", "Attempts", "Sent at"]
+    assert rows[0][-6:] == ["Result", "Code", "Message", "Attempts", "Sent at", "Warnings"]
     assert [r[2] for r in rows[1:]] == ["'=1+2", "'+61 keep", "'-5", "'@SUM(A1)", "plain"]
 
 
@@ -122,3 +130,30 @@ def test_default_results_path_next_to_source_with_timestamp(tmp_path):
 def test_results_must_match_rows(tmp_path, sheet):
     with pytest.raises(ValueError):
         write_results(tmp_path / "r.xlsx", sheet, [None])
+
+
+def test_results_go_next_to_the_source_unless_that_is_the_apps_own_folder_or_read_only(tmp_path):
+    from noojee_desktop import resources_path
+    from noojee_desktop.core.sheet.results import export_folder
+
+    docs = tmp_path / "Documents"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert export_folder(mine / "leads.csv", documents=docs) == mine.resolve()
+    # the sample file lives in the installation: never write there
+    sample = resources_path("sample-leads.csv")
+    assert export_folder(sample, documents=docs) == docs
+    assert default_results_path(sample).parent != sample.parent
+    # a folder that cannot be written (a share, a CD, another user's)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):      # (root can write anywhere)
+            assert export_folder(locked / "leads.csv", documents=docs) == docs
+    finally:
+        locked.chmod(0o700)
+    # by default: the user's own Documents folder (the OS's, made if missing)
+    import platformdirs
+
+    assert default_results_path(sample).parent == Path(platformdirs.user_documents_dir())

@@ -59,7 +59,8 @@ def test_unknown_template_is_warned_taught_from_a_noojee_export_then_uploaded_ri
     notice = win.findChild(QLabel, "importNotice").text()
     assert "cannot check: this template's phone fields are not known" in notice and "can be sent" not in notice
     phone = tab.header.combo("Phone Number")
-    assert phone.currentData() == "Phone Number" and phone.currentText().endswith("(sent as its heading)")
+    assert phone.currentData() == "Phone Number" and phone.currentText().endswith("as is: Phone Number")
+    assert "No known field of the template matched 'Phone Number'" in phone.toolTip()
     # Upload asks first; "Teach fields..." opens the dialog, nothing is sent
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
     wait_box(qtbot, win, "unknownPhonesBox").findChild(QPushButton, "teachFirstButton").click()
@@ -118,6 +119,7 @@ def test_a_typed_field_name_is_sent_under_that_name(qtbot, make_window, sandbox,
 
 def test_the_form_shows_each_templates_own_fields_on_the_built_in_sandbox(qtbot, make_window):
     win = make_window(["--sandbox"])       # the built-in practice dialler: its own data says its fields
+    win.tabs.setCurrentWidget(win.lead_form)
     pick_solar(qtbot, win)
     form = win.lead_form
     qtbot.waitUntil(lambda: list(form.edits) == SOLAR, timeout=5000)
@@ -125,6 +127,11 @@ def test_the_form_shows_each_templates_own_fields_on_the_built_in_sandbox(qtbot,
     pick(qtbot, win, "template", "Insurance Renewals")
     qtbot.waitUntil(lambda: list(form.edits) == INSURANCE, timeout=5000)
     assert form.findChild(QLabel, "fieldError_MobilePhone") is not None and "FirstPhone" not in form.edits
+    # the same address connected as any dialler (not the built-in preset): its fields are not known
+    win.connect_to(win.sandbox.url, win.sandbox.api_key)
+    pick_solar(qtbot, win)
+    qtbot.waitUntil(lambda: form.edits == {} and win.findChild(QLabel, "unknownFieldsNote").isVisible(),
+                    timeout=5000)
 
 
 def test_on_a_real_dialler_the_form_explains_and_teaches_then_speaks_of_its_own_fields_on_102(

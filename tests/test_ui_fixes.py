@@ -386,3 +386,31 @@ def test_fixing_the_last_bad_rows_updates_the_counts_the_notice_and_upload(make_
     assert tab.upload_button.isEnabled()
     assert "needs fixing" not in tab.notice.text()
     assert tab.chart.counts() == {Category.PENDING: 1}
+
+
+def test_rows_fixed_after_an_upload_are_sent_by_upload_and_exported_fixed(window, sandbox, qtbot):
+    tab = window.import_tab
+    model = tab.model
+    c = tab.controller
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: c.last_summary is not None and not c.uploading, timeout=15000)
+    assert len(sandbox.leads()) == 6 and model.counts[Category.INVALID] == 3
+    assert not tab.upload_button.isEnabled()
+    # a row that was stopped by the checks can still be fixed; an inserted one cannot
+    assert not model.flags(model.index(row_of(model, "Good 00"), CITY)) & Qt.ItemFlag.ItemIsEditable
+    model.setData(model.index(row_of(model, "Bad Phone"), PHONE), "0412 345 678")
+    model.setData(model.index(row_of(model, "Bad Date"), CALLBACK), "2030/06/01 09:00")
+    assert model.index(row_of(model, "Bad Phone"), RESULT).data(Qt.ItemDataRole.AccessibleTextRole) == \
+        Category.PENDING.label
+    # the failed-rows export has the fixed values (and the row still to fix)
+    qtbot.mouseClick(window.findChild(QPushButton, "exportFailedButton"), Qt.MouseButton.LeftButton)
+    back = {row[0]: row for row in read_sheet(tab.last_export).rows}
+    assert set(back) == {"Bad Phone", "Bad Date", "Bad Priority"}
+    assert back["Bad Phone"][2] == "0412 345 678" and back["Bad Date"][4] == "2030/06/01 09:00"
+    # Upload sends just the two fixed rows (no "already loaded" question about the others)
+    assert tab.upload_button.isEnabled()
+    qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not c.uploading and len(sandbox.leads()) == 8, timeout=15000)
+    leads = stored(sandbox)
+    assert leads["Bad Phone"]["FirstPhone"] == "0412345678" and "Bad Priority" not in leads
+    assert model.counts[Category.INSERTED] == 8 and model.counts[Category.INVALID] == 1

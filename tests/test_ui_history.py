@@ -3,7 +3,6 @@ of some of its leads, both listed newest first; the upload withdrawn by typing t
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -74,6 +73,10 @@ def test_history_lists_both_jobs_and_a_withdraw_reaches_every_lead_with_an_id(
     written = history.model.entries[1].results_path
     assert written and Path(written).is_file() and written in history.status.text()
     assert history.open_button.isEnabled()
+    opened = []
+    monkeypatch.setattr("noojee_desktop.ui.history.QDesktopServices.openUrl", lambda url: opened.append(url))
+    qtbot.mouseClick(history.open_button, Qt.MouseButton.LeftButton)
+    assert [u.toLocalFile() for u in opened] == [written]
     rows = workbook_rows(written)
     assert len(rows) == 9 and rows[0][:4] == ("ExternalLeadId", "Name", "FirstPhone", "City")
     assert all("Inserted" in str(r) for r in rows[1:])
@@ -154,3 +157,43 @@ def test_a_withdraw_lists_the_leads_someone_was_editing(qtbot, make_window, sand
     codes = [dialog.run.model.data(dialog.run.model.index(r, 2)) for r in range(3)]
     assert codes == ["0", "110", "0"]
     assert [lead["disposition"] for lead in sandbox.leads(11)] == ["Not Interested", None, "Not Interested"]
+
+
+def test_a_stopped_withdraw_goes_on_where_it_stopped(qtbot, make_window, sandbox_factory, monkeypatch, tmp_path):
+    slow = sandbox_factory(service_time=0.25, slots=1)
+    teach_sandbox_fields(slow)
+    monkeypatch.setenv("NOOJEE_API_KEY", slow.api_key)
+    first = write(tmp_path / "six.csv", ["ExternalLeadId", "Name", "FirstPhone", "City"], WITH_IDS)
+    win = make_window(["--server", slow.url, str(first)])
+    pick_solar(qtbot, win)
+    tab = win.import_tab
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 6 and tab.upload_button.isEnabled(), timeout=10000)
+    upload(qtbot, tab)
+    history = win.open_history()
+    assert history.select_job(1)
+    dialog = history.withdraw()
+    by_name(dialog, QComboBox, "withdrawDispositionCombo").setCurrentText("Not Interested")
+    plan_label = by_name(dialog, QLabel, "withdrawPlanLabel")
+    qtbot.waitUntil(lambda: "'Not Interested'" in plan_label.text(), timeout=5000)
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "withdrawConfirmEdit"), "6")
+    send = by_name(dialog, QPushButton, "withdrawButton")
+    qtbot.waitUntil(send.isEnabled, timeout=5000)
+
+    def withdrawn():
+        return [x["external_id"] for x in slow.leads(11) if x["disposition"] == "Not Interested"]
+
+    with qtbot.waitSignal(dialog.withdrawn, timeout=20000) as stopped:
+        qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(withdrawn()) >= 2, timeout=10000)
+        qtbot.mouseClick(by_name(dialog, QPushButton, "withdrawStopButton"), Qt.MouseButton.LeftButton)
+    assert stopped.args[0].stopped == "cancelled"
+    assert 2 <= len(withdrawn()) < 6
+    # Withdraw again: the same job goes on (journaled); no lead is sent twice
+    qtbot.waitUntil(send.isEnabled, timeout=5000)
+    with qtbot.waitSignal(dialog.withdrawn, timeout=20000) as done:
+        qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
+    assert done.args[0].counts[Category.UPDATED] == 6 and not done.args[0].stopped
+    assert sorted(withdrawn()) == [f"ACC-{i}" for i in range(6)]
+    assert sum(1 for r in slow.request_log() if "updateLeadFast" in r["path"]) == 6
+    history.refresh()
+    assert [e.mode for e in history.model.entries] == ["withdraw", "insert"]     # one withdraw job

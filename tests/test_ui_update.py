@@ -3,17 +3,20 @@ sheet changes leads a first upload inserted; 0 / 101 / 106 / 110 per row; 110 ne
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QRadioButton
 
+from helpers.leads import write_leads
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CODE, MESSAGE, RESULT
 from ui_helpers import pick_solar, teach_sandbox_fields
 
 pytestmark = pytest.mark.usefixtures("qloop")
+
+
+def write(path, header, rows):
+    return write_leads(path, rows, header=header)
 
 FIRST = [[f"ACC-{i}", f"Lead {i}", f"03832180{i:02d}", "Melbourne"] for i in range(6)]
 CHANGES = [
@@ -25,15 +28,9 @@ CHANGES = [
 ]
 
 
-def write(path, header, rows):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def upload(qtbot, tab, button=None):
+    """Press Upload once the file is checked (a re-check after the choice may still run) and wait."""
+    qtbot.waitUntil(lambda: (button or tab.upload_button).isEnabled() and not tab.loading, timeout=10000)
     with qtbot.waitSignal(tab.uploadFinished, timeout=20000) as done:
         qtbot.mouseClick(button or tab.upload_button, Qt.MouseButton.LeftButton)
     return done.args[0]

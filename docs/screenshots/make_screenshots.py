@@ -5,7 +5,9 @@
 Starts the app as ``noojee-desktop --sandbox`` (a throw-away home directory, so nothing of the
 user's is touched), sends one lead, shows the "previous upload was interrupted" banner, loads a demo lead list
 with a few problems, uploads it, shows the upload history and withdraws that upload, fixes rows of
-another list in the table, and saves a PNG of each state next to this script.
+another list in the table, then connects to the same sandbox as an ordinary dialler (whose fields
+are unknown), opens a CRM export there and teaches the template's fields, and saves a PNG of each
+state next to this script.
 """
 
 from __future__ import annotations
@@ -78,6 +80,28 @@ def fixing_file(folder: Path) -> Path:
             if i == 11:
                 row[3] = "ring after 5"        # a note, not a number
             w.writerow(row)
+    return path
+
+
+def crm_export(folder: Path) -> Path:
+    """An ordinary export from a CRM, with the headings people use."""
+    rnd = random.Random(7)
+    path = folder / "crm-export.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Full Name", "Phone Number", "Mobile No.", "Suburb", "Postcode"])
+        for _ in range(24):
+            city, _state, pc = rnd.choice(CITIES)
+            w.writerow([f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", f"03 {rnd.randint(8000, 9999)} {rnd.randint(1000, 9999)}",
+                        f"04{rnd.randint(10, 99)} {rnd.randint(100, 999)} {rnd.randint(100, 999)}", city, pc])
+    return path
+
+
+def noojee_export(folder: Path) -> Path:
+    """The start of a file exported from the Solar Leads template in Noojee (its header row)."""
+    path = folder / "solar-leads-export.csv"
+    path.write_text("Name,StreetAddress,City,State,PostCode,FirstPhone,SecondPhone,Email\n"
+                    "Ann Lee,1 Main St,Kew,VIC,3101,0383218199,,ann@example.com\n", encoding="utf-8")
     return path
 
 
@@ -265,6 +289,32 @@ async def scenario() -> None:
     save(window, "09-import-fixing.png")
     QTest.keyClick(editor, Qt.Key.Key_Escape)
     await pause()
+
+    # 10. a real dialler's template: its fields are not known (the app never guesses them). The
+    # same sandbox, connected as an ordinary server (not the built-in preset), with a CRM's export
+    window.connect_to(window.sandbox.url, window.sandbox.api_key)
+    for key, text in (("template", "Solar Leads"), ("campaign", "Solar VIC"), ("allocation", "VIC Week 2")):
+        await until(lambda k=key, t=text: pick(k, t))
+        box = chooser.combo(key)
+        box.setCurrentIndex(box.findText(text))
+    tab.table_part.filter_combo.setCurrentIndex(0)      # all rows again
+    crm = crm_export(HOME)
+    tab.load(crm)
+    await until(lambda: tab.model.sheet is not None and tab.model.sheet.path == crm and not tab.loading)
+    await until(tab.fields_banner.isVisible)
+    await pause()
+    save(window, "10-fields-unknown.png")
+
+    # 11. teaching them from the header row of a file exported from the template in Noojee
+    dialog = tab.teach_fields()
+    dialog.load_header_row(noojee_export(HOME))
+    await until(lambda: dialog.names() and not dialog.status.text().startswith("Reading"))
+    await pause()
+    save(dialog, "11-teach-fields.png")
+    dialog.save_button.click()
+    await until(lambda: not tab.fields_banner.isVisible() and not tab.loading)
+    await pause()
+    save(window, "12-fields-taught.png")
 
     done = asyncio.Event()
     window.shutDown.connect(done.set)

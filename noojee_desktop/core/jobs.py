@@ -150,6 +150,22 @@ def create_retry_job(journal: Journal, old: JobSpec, old_job_id: int | None, fil
     return job_id
 
 
+def with_job_fixes(journal: Journal, spec: JobSpec, sheet: Any, prepared: Sequence[Any], mapping: Any) -> list:
+    """The rows of a resumed insert job (``spec.resume_job_id``) with the cells fixed in the table
+    before it was sent (journal ``fixes``) put back on ``sheet``, read again from the file, and
+    those rows checked again: a resume sends the fixed values, not the file's."""
+    from noojee_desktop.core.sheet.fixes import Fixes, RowChecker
+
+    out = list(prepared)
+    cells = journal.fixes(spec.resume_job_id) if spec.resume_job_id is not None else []
+    previous, before = Fixes(sheet).write(cells)
+    if previous:
+        checker = RowChecker(sheet, mapping, allow_duplicates=spec.allow_duplicates)
+        for r, p in checker.recheck(before).items():
+            out[r] = p
+    return out
+
+
 def all_done(summary: Any) -> bool:
     """Every row went in, now or by an earlier upload, or (update, withdraw) every lead was updated
     (exit status 0 of the commands)."""
@@ -357,3 +373,41 @@ def check_already_loaded(journal: Journal, server: str, campaign: tuple[int, str
                 result.jobs[job_id] = when
         result.outcomes[index] = outcome
     return result
+
+
+# -- allocation size -----------------------------------------------------------------------------
+#: The vendor advises keeping an allocation under about this many leads.
+ALLOCATION_ADVICE = 10_000
+
+
+@dataclass(frozen=True)
+class AllocationSize:
+    """Leads the journal shows in an allocation already, and how many this upload adds."""
+
+    allocation: str
+    already: int
+    adding: int
+
+    @property
+    def total(self) -> int:
+        return self.already + self.adding
+
+    @property
+    def too_big(self) -> bool:
+        return self.adding > 0 and self.total > ALLOCATION_ADVICE
+
+    def sentence(self) -> str:
+        had = (f"already has {self.already:,} leads loaded from this computer and this file adds "
+               f"{self.adding:,}" if self.already else f"would get {self.adding:,} leads from this file")
+        return (f"Allocation {self.allocation} {had}: {self.total:,} in all. The vendor advises keeping an "
+                f"allocation under about {ALLOCATION_ADVICE:,} leads; consider choosing another allocation "
+                "(or making a new one in Noojee) for some of them.")
+
+
+def check_allocation_size(journal: Journal, server: str, campaign: tuple[int, str], allocation: tuple[int, str],
+                          adding: int) -> AllocationSize:
+    """What the journal shows loaded into this allocation, plus ``adding`` (the rows about to be
+    sent); ``too_big`` when that passes the vendor's advice."""
+    already = journal.inserted_count(server, campaign[0], allocation[0])
+    name = f"'{allocation[1]}'" if allocation[1] else f"#{allocation[0]}"
+    return AllocationSize(name, already, adding)

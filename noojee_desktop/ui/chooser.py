@@ -23,6 +23,13 @@ from noojee_desktop.ui.widgets import name
 log = logging.getLogger(__name__)
 
 LEVELS = ("template", "campaign", "allocation")
+
+
+def choose_text(key: str) -> str:
+    """The first entry of a dropdown: "Choose a template…", "Choose an allocation…"."""
+    word = TITLES[key].lower()
+    return f"Choose {'an' if word[0] in 'aeiou' else 'a'} {word}\u2026"
+
 TITLES = {"template": "Template", "campaign": "Campaign", "allocation": "Allocation"}
 
 
@@ -41,6 +48,7 @@ class Chooser(QWidget):
 
     selectionChanged = Signal(object, object, object)
     templatesLoaded = Signal(list)
+    listFailed = Signal(str, str)      # (level: template, campaign or allocation; what went wrong)
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +184,7 @@ class Chooser(QWidget):
             level.status.setText(message.split("\n")[0])
             level.status.setToolTip(message)
             level.retry.show()
+            self.listFailed.emit(key, message)
             return
         if generation != level.generation:
             return  # the user moved on while this was loading
@@ -188,7 +197,7 @@ class Chooser(QWidget):
                 "This key sees no templates." if key == "template" else f"No {TITLES[key].lower()}s here.")
             level.status.setStyleSheet("color: palette(mid);")
         else:
-            combo.addItem(f"Choose a {TITLES[key].lower()}\u2026")
+            combo.addItem(choose_text(key))
             for item in items:
                 combo.addItem(f"{item.name}", item.id)
                 combo.setItemData(combo.count() - 1, f"{item.name} (id {item.id})",

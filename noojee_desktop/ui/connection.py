@@ -117,9 +117,11 @@ class ConnectionDialog(QDialog):
         self.test_status = QLabel("")
         name(self.test_status, "testStatus")
         self.test_status.setWordWrap(True)
+        self.test_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_status, 1)
+        test_row.addStretch(1)
         layout.addLayout(test_row)
+        layout.addWidget(self.test_status)     # its own line, the dialog's whole width: long reasons wrap
         self.template_list = QListWidget()
         name(self.template_list, "testTemplateList")
         self.template_list.setMaximumHeight(110)
@@ -141,6 +143,15 @@ class ConnectionDialog(QDialog):
         self.resize(460, self.sizeHint().height())
         # the cursor where typing is due: the key when the address is known (no keyring, a new key)
         (self.key_edit if self.server() and not self.api_key() else self.server_edit).setFocus()
+
+    def fit_height(self) -> None:
+        """Taller when a message wrapped onto more lines than there is room for: never clipped."""
+        layout = self.layout()
+        layout.activate()
+        need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalMinimumSize().height())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def server(self) -> str:
         return self.server_edit.text().strip()
@@ -178,12 +189,14 @@ class ConnectionDialog(QDialog):
             self.test_status.setStyleSheet("color: #8a1c1c;")
             self.test_status.setText(message)
             self.template_list.hide()
+            self.fit_height()
         else:
             self.test_status.setStyleSheet("color: #1a6e1a;")
             self.test_status.setText(f"\u2714 Connected: {len(templates)} template(s) visible to this key.")
             for t in templates:
                 self.template_list.addItem(f"{t.name}  (id {t.id})")
             self.template_list.setVisible(bool(templates))
+            self.fit_height()
         finally:
             if client is not None:
                 await client.aclose()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from noojee_desktop.core.logfile import log_dir, setup_logging  # noqa: F401  (the app's log file)
 from noojee_desktop.core.secrets import mask
+from noojee_desktop.ui.widgets import fit_title
 
 log = logging.getLogger("noojee_desktop.ui")
 
@@ -43,6 +44,7 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
         box.setDetailedText(mask(details))
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    fit_title(box)
     log.warning("%s: %s", title, message)
     box.open()
     return box

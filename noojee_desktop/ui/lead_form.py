@@ -196,6 +196,10 @@ class LeadForm(QWidget):
         rl = QVBoxLayout(right)
         self.history = QListWidget()
         name(self.history, "leadHistory")
+        # whole entries: a long one wraps onto a second line instead of being cut off
+        self.history.setWordWrap(True)
+        self.history.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         rl.addWidget(self.history)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
@@ -430,6 +434,7 @@ class LeadForm(QWidget):
             who = f"update of external id {given['njExternalLeadId']}"
         text = f"{datetime.now():%H:%M}  {who or '(no name)'}  {phone}  \u2192 {outcome}"
         item = QListWidgetItem(text)
+        item.setToolTip(text)
         item.setBackground(QColor(colour))
         item.setForeground(QColor("black"))
         self.history.insertItem(0, item)

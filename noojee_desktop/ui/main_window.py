@@ -23,7 +23,7 @@ from noojee_desktop.ui.lead_form import LeadForm
 from noojee_desktop.ui.session import Session
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
-from noojee_desktop.ui.widgets import fill_recent_menu, fit_to_screen, name
+from noojee_desktop.ui.widgets import fill_recent_menu, fit_title, fit_to_screen, name
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
 
         self.chooser.selectionChanged.connect(self._selection_changed)
+        self.chooser.listFailed.connect(self._list_failed)
         self.session.selectRequested.connect(self.chooser.select)
         self.session.connectionRequested.connect(self.open_connection_dialog)
         self.lead_form.teachRequested.connect(self.teach_fields)
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         box.setInformativeText("Puts sales leads into a Noojee Contact dialler, one by one or from a "
                                f"spreadsheet.<br>Log files: {log_dir()}")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        fit_title(box)
         box.open()
 
     # connection ------------------------------------------------------------------------
@@ -330,11 +332,21 @@ class MainWindow(QMainWindow):
             combo = self.chooser.combo("template")
             if combo.isEnabled() or combo.count():
                 count = combo.count() - 1 if combo.isEnabled() else 0
+                problem = self.chooser.status_text("template")
                 self.connection_bar.set_status(
                     f"\u2714 Connected \u00b7 {max(count, 0)} template(s)" if combo.isEnabled()
-                    else self.chooser.status_text("template") or "Connecting\u2026",
-                    ok=True if combo.isEnabled() else None)
+                    else problem or "Connecting\u2026",
+                    ok=True if combo.isEnabled() else (False if problem else None))
         self._show_template_fields()
+
+    @Slot(str, str)
+    def _list_failed(self, level: str, message: str) -> None:
+        """The dialler refused or could not be reached: the header says so, never "Connecting…"."""
+        if level == "template":
+            first = message.split("\n")[0]
+            self.connection_bar.set_status(f"\u2716 {first}", ok=False)
+            self.connection_bar.status_label.setToolTip(message)
+            self.statusBar().showMessage(f"Not connected to {server_host(self.server)}: {first}", 15000)
 
     @Slot()
     def _show_template_fields(self, *_args) -> None:

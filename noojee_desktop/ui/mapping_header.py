@@ -2,7 +2,7 @@
 
 Each dropdown offers "(ignore)", the template's known fields (only those, when they are known),
 the system fields and "type a field name…". While the template's fields are not known, a column
-goes to a field named like its heading, and says so ("sent as its heading"). Ignored columns are
+goes to a field named like its heading, and says so ("as is: Phone Number", and a tooltip). Ignored columns are
 greyed (the model greys their cells too), phone columns are marked with a handset. Right-click a
 column to mark or unmark its field as a phone field.
 """
@@ -19,7 +19,7 @@ IGNORE = "(ignore)"
 PHONE_MARK = "\u260e"
 TYPE_FIELD = "type a field name\u2026"
 _TYPE = "\x00type"            # the item data of TYPE_FIELD
-OWN_HEADING = "sent as its heading"
+OWN_HEADING = "as is"          # (a column sent under its own heading: no known field matched)
 
 
 class MappingHeader(QHeaderView):
@@ -89,9 +89,8 @@ class MappingHeader(QHeaderView):
         self._schedule()
 
     def _add_field(self, combo: QComboBox, f: str, header: str, at: int | None = None) -> None:
-        label = f"{PHONE_MARK} {f}" if f in self._phones else f
-        if f not in self._known and f == header.strip():
-            label += f"  ({OWN_HEADING})"
+        label = f"{OWN_HEADING}: {f}" if f not in self._known and f == header.strip() else f
+        label = f"{PHONE_MARK} {label}" if f in self._phones else label
         if at is None:
             combo.addItem(label, f)
         else:

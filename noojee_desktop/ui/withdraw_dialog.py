@@ -236,7 +236,7 @@ class WithdrawDialog(QDialog):
         self.status.setStyleSheet("color: #8a1c1c;")
 
     def _finished(self, summary) -> None:
-        self._done = summary is not None
+        self._done = summary is not None and not summary.stopped   # stopped: Withdraw goes on where it stopped
         self.stop_button.setEnabled(False)
         self.close_button.setEnabled(True)
         if not self._done:      # nothing was sent: the user may try again

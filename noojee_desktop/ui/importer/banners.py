@@ -22,6 +22,15 @@ class Banner(QFrame):
         self.row.setContentsMargins(8, 4, 8, 4)
         self.hide()
 
+    def add_button(self, text: str, object_name: str, tip: str, signal) -> QPushButton:
+        """A button at the right end of the bar that emits ``signal`` when clicked."""
+        button = QPushButton(text)
+        name(button, object_name)
+        button.setToolTip(tip)
+        button.clicked.connect(signal)
+        self.row.addWidget(button)
+        return button
+
 
 class SampleBanner(Banner):
     """Sandbox: "try it with the sample lead file". Emits ``openRequested(path)``."""
@@ -97,16 +106,12 @@ class ResumeBanner(Banner):
         texts.addWidget(self.title)
         texts.addWidget(self.label)
         self.row.addLayout(texts, 1)
-        self.resume_button = QPushButton("Resume")
-        name(self.resume_button, "resumeInterruptedButton")
-        self.resume_button.setToolTip("Reopen the file and send only the rows that have no answer yet")
-        self.resume_button.clicked.connect(self.resumeRequested)
-        self.discard_button = QPushButton("Discard")
-        name(self.discard_button, "discardInterruptedButton")
-        self.discard_button.setToolTip("Forget this upload; the rows it did send stay in the dialler")
-        self.discard_button.clicked.connect(self.discardRequested)
-        self.row.addWidget(self.resume_button)
-        self.row.addWidget(self.discard_button)
+        self.resume_button = self.add_button("Resume", "resumeInterruptedButton",
+                                             "Reopen the file and send only the rows that have no answer yet",
+                                             self.resumeRequested)
+        self.discard_button = self.add_button("Discard", "discardInterruptedButton",
+                                              "Forget this upload; the rows it did send stay in the dialler",
+                                              self.discardRequested)
 
     def _buttons(self, on: bool) -> None:
         self.resume_button.setEnabled(on)
@@ -144,16 +149,11 @@ class FixesBanner(Banner):
         name(self.label, "fixesLabel")
         self.label.setWordWrap(True)
         self.row.addWidget(self.label, 1)
-        self.apply_button = QPushButton("Apply the fixes")
-        name(self.apply_button, "applyFixesButton")
-        self.apply_button.setToolTip("Put those fixes back into the table (Ctrl+Z takes them out again)")
-        self.apply_button.clicked.connect(self.applyRequested)
-        self.discard_button = QPushButton("Discard")
-        name(self.discard_button, "discardFixesButton")
-        self.discard_button.setToolTip("Forget those fixes; the file is shown as it is")
-        self.discard_button.clicked.connect(self.discardRequested)
-        self.row.addWidget(self.apply_button)
-        self.row.addWidget(self.discard_button)
+        self.apply_button = self.add_button("Apply the fixes", "applyFixesButton",
+                                            "Put those fixes back into the table (Ctrl+Z takes them out again)",
+                                            self.applyRequested)
+        self.discard_button = self.add_button("Discard", "discardFixesButton",
+                                              "Forget those fixes; the file is shown as it is", self.discardRequested)
 
     def offer(self, count: int, saved) -> None:
         cells = "1 cell" if count == 1 else f"{count:,} cells"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import fit_title, name
 
 
 def _box(parent: QWidget, object_name: str, icon: QMessageBox.Icon, title: str, text: str, info: str) -> QMessageBox:
@@ -18,7 +18,7 @@ def _box(parent: QWidget, object_name: str, icon: QMessageBox.Icon, title: str, 
     box.setText(text)
     box.setInformativeText(info)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    return box
+    return fit_title(box)
 
 
 def ask_stop_then(parent: QWidget, on_stop: Callable[[], None]) -> QMessageBox:

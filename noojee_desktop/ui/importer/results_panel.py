@@ -8,30 +8,54 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error
 from noojee_desktop.ui.importer.controller import Actions
 from noojee_desktop.ui.importer.dialogs import ask_retry_rejections
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import ElidedLabel, name
 
 
 class ResultsPanel(QWidget):
-    """Shows ``model``'s counts; ``last_export`` is the file the last export wrote."""
+    """Shows ``model``'s counts; ``last_export`` is the file the last export wrote (its path below
+    the chart, shortened in the middle, with "Open folder"). ``about()``: (label, value) pairs
+    for the results file's Summary sheet (where the rows went, when, the app version)."""
 
     retryRequested = Signal(bool)      # include rejections (DNC, duplicates, ...)
     exported = Signal(object)          # the Path written
 
-    def __init__(self, model, rejected_count, parent: QWidget | None = None) -> None:
+    def __init__(self, model, rejected_count, parent: QWidget | None = None, *, about=None) -> None:
         super().__init__(parent)
         self.model = model
         self._rejected_count = rejected_count    # () -> rows a retry with rejections adds
+        self._about = about or (lambda: [])
         self._actions: Actions | None = None
         self.last_export: Path | None = None
-        lower = QHBoxLayout(self)
-        lower.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        lower = QHBoxLayout()
+        outer.addLayout(lower, 1)
+        saved = QHBoxLayout()
+        self.saved_label = QLabel("")
+        name(self.saved_label, "savedLabel")
+        self.saved_path = ElidedLabel()
+        name(self.saved_path, "savedPath")
+        self.saved_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_folder_button = QPushButton("Open folder")
+        name(self.open_folder_button, "openFolderButton")
+        self.open_folder_button.setToolTip("Show the saved file's folder")
+        self.open_folder_button.clicked.connect(self.open_folder)
+        saved.addWidget(self.saved_label)
+        saved.addWidget(self.saved_path, 1)
+        saved.addWidget(self.open_folder_button)
+        self.saved_row = QWidget()
+        self.saved_row.setLayout(saved)
+        saved.setContentsMargins(0, 0, 0, 0)
+        self.saved_row.hide()
+        outer.addWidget(self.saved_row)
         self.chart = ResultChart()
         lower.addWidget(self.chart, 1)
         side = QVBoxLayout()
@@ -76,6 +100,7 @@ class ResultsPanel(QWidget):
 
     def clear_status(self) -> None:
         self.export_status.clear()
+        self.saved_row.hide()
 
     def show_note(self, text: str) -> None:
         """A longer message where the export status goes (why an upload paused itself); it wraps."""
@@ -95,22 +120,34 @@ class ResultsPanel(QWidget):
 
     # export -----------------------------------------------------------------------------
     def export(self, failed_only: bool = False) -> Path | None:
-        from noojee_desktop.core.sheet import default_results_path, write_results
+        from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
         sheet = self.model.sheet
         if sheet is None:
             return None
-        path = default_results_path(sheet.path, "failed" if failed_only else "results")
         try:
-            write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only)
+            path = default_results_path(sheet.path, "failed" if failed_only else "results")
+            write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only,
+                          warnings=None if failed_only else warnings_text(self.model.prepared), about=self._about())
         except Exception as exc:
             message, details = describe_exception(exc)
             show_error(self, "Results not saved", message, details)
             return None
         what = "Rows still to load" if failed_only else "Results"
-        self.export_status.setText(f"{what} saved as <a href='{path.as_uri()}'>{path.name}</a>")
-        self.export_status.setOpenExternalLinks(True)
-        self.export_status.setToolTip(str(path))
+        moved = "" if path.parent == Path(sheet.path).resolve().parent else (
+            f" in your Documents folder, not next to {Path(sheet.path).name}: that folder is the app's own "
+            "or cannot be written to")
+        self.export_status.setText(f"{what} saved{moved}.")
+        self.saved_label.setText(f"{what} saved:")
+        self.saved_path.set_full_text(str(path))
+        self.saved_row.show()
         self.last_export = path
         self.exported.emit(path)
         return path
+
+    @Slot()
+    def open_folder(self) -> None:
+        """The saved file's folder in the file manager."""
+        if self.last_export is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_export.parent)))
+

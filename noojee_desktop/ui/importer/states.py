@@ -29,3 +29,12 @@ class Actions:
     retry: bool
     retry_rejections: bool
     options: bool          # the upload options and opening another file
+
+
+def rows_to_load(model) -> bool:
+    """After an upload, some row failed, was refused as invalid or was not sent: what "Export
+    failed rows" writes (O(1): the model's running counts)."""
+    from noojee_desktop.core.codes import FAILED_CATEGORIES, Category
+
+    counts = model.counts
+    return model.has_outcomes and any(counts.get(c, 0) > 0 for c in (*FAILED_CATEGORIES, Category.PENDING))

@@ -7,6 +7,7 @@ come back by a queued signal and are applied to the table at most every ``FLUSH_
 from __future__ import annotations
 
 import logging
+import time
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -16,6 +17,7 @@ from noojee_desktop.ui.upload_thread import UploadThread
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 100
+REFILTER_SHARE = 10   # a filtered table is filtered again after 10x the time the last pass took
 HALTED_TEXT = "Paused: the dialler refuses these rows (see why on the right)"
 
 
@@ -90,6 +92,21 @@ def already_loaded(session, model):
     return lambda _progress, _cancel: jobs.check_already_loaded(journal, server, campaign, prepared)
 
 
+async def allocation_size_ok(controller, skip, ask) -> bool:
+    """Before sending: False when this file plus what the journal shows in the chosen allocation
+    passes the vendor's advised size and ``ask(sentence)`` (awaitable True: send anyway) said no."""
+    from noojee_desktop.core import jobs
+    from noojee_desktop.ui.workers import run_in_background
+
+    session, model = controller.session, controller.model
+    journal, server = session.journal(), session.journal_server
+    (_t, c, a), names = session.ids, session.names
+    adding = sum(1 for p in model.prepared if p.sendable and p.index not in (skip or {}))
+    size = await run_in_background(lambda _p, _c: jobs.check_allocation_size(
+        journal, server, (c, names[1]), (a, names[2]), adding), parent=controller)
+    return not size.too_big or ask is None or bool(await ask(size.sentence()))
+
+
 def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, bool]) -> int:
     """"Retry failed rows" after the mapping or options changed: core.jobs.create_retry_job.
     Blocking (journal writes): run it on a pool thread."""
@@ -98,6 +115,29 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
     sheet = model.sheet
     return jobs.create_retry_job(journal, done_engine.job, done_engine.job_id, sheet.path, sheet.fingerprint,
                                  model.prepared, model.outcomes, rows, options, model.fixes.edits())
+
+
+def results_about(session, summary) -> list[tuple[str, str]]:
+    """Where the rows of the results file went, when, and by what: the last upload's journal job
+    (``summary`` its JobSummary), or the current choice when nothing was uploaded."""
+    from noojee_desktop import __version__
+
+    record = None
+    if summary is not None and summary.job_id is not None:
+        try:
+            record = session.journal().job(summary.job_id)
+        except Exception:
+            log.warning("could not read the upload journal", exc_info=True)
+    if record is not None:
+        server, places = record.server, (record.template, record.campaign, record.allocation)
+        when = f"{record.created:%Y/%m/%d %H:%M}"
+    else:
+        server, places = session.journal_server, tuple(zip(session.ids, session.names))
+        when = "not uploaded"
+    rows = [("Server", server)]
+    for label, (pid, pname) in zip(("Template", "Campaign", "Allocation"), places):
+        rows.append((label, f"{pname} (id {pid})" if pname and pid is not None else str(pname or pid or "")))
+    return rows + [("Uploaded", when), ("App version", __version__)]
 
 
 class UploadRunner(QObject):
@@ -117,6 +157,7 @@ class UploadRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)
+        self._refilter_at = 0.0
 
     def engine_client(self, session):
         """The engine's own client, for the upload thread's loop (made once per connection)."""
@@ -167,6 +208,12 @@ class UploadRunner(QObject):
             batch, self._pending = self._pending, []
             self.model.apply_outcomes(batch)
             self.resultsApplied.emit()
+            now = time.monotonic()
+            if self.model.filtering and now >= self._refilter_at:
+                # a filter ("Failed or not sent") keeps meaning what it says while rows change: at
+                # every flush when that is cheap, less often on a big file (at most ~10% of the time)
+                self.model.refilter()
+                self._refilter_at = now + REFILTER_SHARE * (time.monotonic() - now)
         if self._running and self.progress is not None:
             self.progressed.emit(self.progress)
 
