@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
+
+from noojee_desktop.core.jsonfile import read_json_settings, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -309,23 +310,9 @@ class TemplateFieldStore:
 
     # file --------------------------------------------------------------------------------
     def _load(self) -> None:
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            log.warning("Cannot read the saved field lists (%s); starting empty.", exc)
-            return
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict) or not isinstance(data.get("servers", data.get("templates")), dict):
-                raise ValueError("unexpected layout")
-        except ValueError as exc:
-            log.warning("The saved field lists were damaged (%s); kept aside as %s.bad.", exc, self.path.name)
-            try:
-                os.replace(self.path, self.path.with_name(self.path.name + ".bad"))
-            except OSError:
-                pass
+        data = read_json_settings(self.path, "field lists",
+                                  lambda d: isinstance(d.get("servers", d.get("templates")), dict), log)
+        if data is None:
             return
         data.setdefault("servers", {})
         legacy = data.pop("templates", None)
@@ -335,18 +322,7 @@ class TemplateFieldStore:
         self._data = data
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fields-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._data, fh, indent=1, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, self._data, ".fields-")
 
     # server ------------------------------------------------------------------------------
     def use_server(self, server: str) -> None:
