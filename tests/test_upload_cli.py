@@ -42,6 +42,15 @@ def test_all_inserted_exit_0_results_next_to_the_file(sandbox, lead_csv, monkeyp
     assert "Inserted" in err and "25" in err and "Total" in err
     written = list(path.parent.glob("leads - results *.xlsx"))
     assert len(written) == 1 and str(written[0]) in err
+    # its Summary says where the rows went, when and by what
+    from openpyxl import load_workbook
+
+    from noojee_desktop import __version__
+
+    summary = {r[0]: r[1] for r in load_workbook(written[0])["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Server"] == sandbox.url and summary["Template"] == "Solar Leads (id 1)"
+    assert summary["Campaign"] == "Solar VIC (id 11)" and summary["Allocation"] == "VIC Week 1 (id 111)"
+    assert summary["App version"] == __version__ and summary["Uploaded"][:2] == "20"
 
 
 def test_rejections_and_invalid_rows_exit_1_and_csv_results_say_which(sandbox, lead_csv, monkeypatch, capsys,

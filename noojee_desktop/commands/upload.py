@@ -41,6 +41,7 @@ import os
 import signal
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
@@ -392,14 +393,16 @@ def _summary_table(counts: dict[Category, int], total: int) -> str:
     return "\n".join(lines)
 
 
-def _write_results(args, sheet, outcomes, rows=None) -> Path | None:
-    """The results file; ``rows`` (the checked rows) add their warnings to it."""
+def _write_results(args, sheet, outcomes, rows=None, about=()) -> Path | None:
+    """The results file; ``rows`` (the checked rows) add their warnings to it, ``about`` (label,
+    value) pairs its Summary sheet (core.sheet.results.about_rows)."""
     from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
     path = Path(args.results) if args.results else default_results_path(sheet.path)
     warnings = warnings_text(rows) if rows is not None and len(rows) == len(outcomes) else None
     try:
-        written = write_results(path, sheet, outcomes, overwrite=bool(args.results), warnings=warnings)
+        written = write_results(path, sheet, outcomes, overwrite=bool(args.results), warnings=warnings,
+                                about=about)
     except (OSError, ValueError) as e:
         _err(f"The results file {path} could not be written: {e}")
         return None
@@ -508,7 +511,10 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
     from noojee_desktop.core.engine import RetryPolicy, UploadEngine
     from noojee_desktop.core.journal import JournalError
 
+    from noojee_desktop.core.sheet.results import about_rows
+
     journal = _open_journal()      # a data folder that cannot be written: said before anything else
+    about: list = []               # the results file's "where and when"
     try:
         key = _get_key(args.server)
         timeouts = Timeouts(read=args.timeout)
@@ -529,6 +535,8 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
             try:
                 spec = _job_spec(args, journal, client.base_url, sheet, rows, template, campaign, allocation,
                                  mode, extra)
+                about = about_rows(spec.server, (spec.template, spec.campaign, spec.allocation),
+                                   f"{datetime.now():%Y/%m/%d %H:%M}")
                 if mapping is not None:     # names for a halt message (102 names the phone fields)
                     spec.name_mapping(mapping)
                     if spec.resume_job_id is not None and mode == "insert":    # (cells fixed in the app)
@@ -549,7 +557,7 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
         _err(summary.message)
     if summary.stopped == "halted" and on_engine is None:
         _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
-    results = _write_results(args, sheet, summary.outcomes, rows)
+    results = _write_results(args, sheet, summary.outcomes, rows, about)
     if results is not None and summary.job_id is not None:
         _remember_results(summary.job_id, results)
     if on_summary is not None:

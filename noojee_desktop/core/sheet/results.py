@@ -98,6 +98,22 @@ def default_results_path(source: str | os.PathLike, kind: str = "results", *, su
     return candidate
 
 
+def about_rows(server: str, places: Sequence[tuple[int | None, str]], when: str) -> list[tuple[str, str]]:
+    """The Summary sheet's where, when and by what: Server, Template, Campaign, Allocation (each
+    "name (id N)"), Uploaded, App version -- for ``write_results(about=...)``."""
+    from noojee_desktop import __version__
+    from noojee_desktop.core.journal import server_id
+
+    try:
+        server = server_id(server)      # scheme://host:port, as the journal names it
+    except ValueError:
+        pass
+    rows = [("Server", server)]
+    for label, (pid, pname) in zip(("Template", "Campaign", "Allocation"), places):
+        rows.append((label, f"{pname} (id {pid})" if pname and pid is not None else str(pname or pid or "")))
+    return rows + [("Uploaded", when), ("App version", __version__)]
+
+
 def _wanted(outcome: RowOutcome | None, include_rejections: bool) -> bool:
     if outcome is None:
         return True  # never sent: still to be loaded

@@ -120,7 +120,7 @@ def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, b
 def results_about(session, summary) -> list[tuple[str, str]]:
     """Where the rows of the results file went, when, and by what: the last upload's journal job
     (``summary`` its JobSummary), or the current choice when nothing was uploaded."""
-    from noojee_desktop import __version__
+    from noojee_desktop.core.sheet.results import about_rows
 
     record = None
     if summary is not None and summary.job_id is not None:
@@ -134,10 +134,7 @@ def results_about(session, summary) -> list[tuple[str, str]]:
     else:
         server, places = session.journal_server, tuple(zip(session.ids, session.names))
         when = "not uploaded"
-    rows = [("Server", server)]
-    for label, (pid, pname) in zip(("Template", "Campaign", "Allocation"), places):
-        rows.append((label, f"{pname} (id {pid})" if pname and pid is not None else str(pname or pid or "")))
-    return rows + [("Uploaded", when), ("App version", __version__)]
+    return about_rows(server, places, when)
 
 
 class UploadRunner(QObject):
