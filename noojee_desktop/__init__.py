@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from importlib import metadata
 from pathlib import Path
 
 APP_NAME = "Noojee Lead Loader"
@@ -13,6 +12,8 @@ ORG_NAME = "NoojeeLeadLoader"
 
 def _version() -> str:
     # The version has one home: the package metadata (pyproject.toml).
+    from importlib import metadata
+
     try:
         return metadata.version("noojee-desktop")
     except metadata.PackageNotFoundError:  # frozen bundle without metadata
@@ -31,4 +32,11 @@ def resources_path(name: str = "") -> Path:
     return base / name if name else base
 
 
-__version__ = _version()
+def __getattr__(name: str) -> str:
+    # __version__ is read from the metadata on first use (importlib.metadata costs a headless
+    # command a tenth of a second at start)
+    if name == "__version__":
+        global __version__
+        __version__ = _version()
+        return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

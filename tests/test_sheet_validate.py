@@ -93,11 +93,17 @@ def test_store_remember_and_damaged_file(tmp_path, expect_log):
 @pytest.mark.parametrize("raw,expected", [
     ("0383218199", "0383218199"), ("03 8321 8199", "0383218199"), ("(03) 8321-8199", "0383218199"),
     ("+61 3 8321 8199", "0383218199"), ("61383218199", "0383218199"), ("+61 (0)3 8321 8199", "0383218199"),
-    ("0412.345.678", "0412345678"), ("1300 123 456", "1300123456"), ("131450", "131450"),
-    ("'0412345678", "0412345678"),
+    ("0412.345.678", "0412345678"), ("'0412345678", "0412345678"),
 ])
 def test_phone_clean(raw, expected):
     assert normalise_phone(raw)[:2] == (expected, None)
+
+
+@pytest.mark.parametrize("raw,expected", [("1300 123 456", "1300123456"), ("131450", "131450"),
+                                          ("1800 123 456", "1800123456")])
+def test_business_numbers_are_sent_with_a_warning(raw, expected):
+    num, problem, severity = normalise_phone(raw)
+    assert (num, severity) == (expected, "warning") and "business number" in problem
 
 
 def test_phone_restored_zero_is_a_warning():
@@ -107,7 +113,7 @@ def test_phone_restored_zero_is_a_warning():
 
 @pytest.mark.parametrize("raw,words", [
     ("8321 8199", "no area code"), ("03 8321 819", "has 9 digits"), ("call me", "not a phone number"),
-    ("12", "too few"), ("0412 345 6789", "has 11 digits"),
+    ("12", "has 2 digits"), ("1900 123 456", "premium-rate"), ("0412 345 6789", "has 11 digits"),
 ])
 def test_phone_errors(raw, words):
     num, problem, severity = normalise_phone(raw)

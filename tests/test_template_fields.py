@@ -167,23 +167,25 @@ def test_headless_unknown_template_warns_then_stops_after_a_handful_of_102s(sand
     assert 1 <= len(_inserts(sandbox)) <= 5 and sandbox.leads() == []
 
 
-@pytest.mark.parametrize("how", ["--phone-field", "taught"])
+@pytest.mark.parametrize("how", ["--phone-field", "taught", "taught, template by name"])
 def test_headless_sends_right_when_told_or_taught_the_phone_fields(sandbox, tmp_path, monkeypatch, capsys, how):
     from noojee_desktop.commands.upload import main
 
     monkeypatch.setenv("NOOJEE_API_KEY", sandbox.api_key)
     path = _excel_export(tmp_path / "export.csv", 6)
     extra = ["--phone-field", "FirstPhone", "--phone-field", "SecondPhone"]
-    if how == "taught":      # as the app's teach dialog keeps them (same server, same template)
-        store_for(sandbox.url).remember(1, SOLAR, SOLAR_PHONES)
+    template = "1"
+    if how.startswith("taught"):      # as the app's teach dialog keeps them (same server, same template)
+        store_for(sandbox.url).remember(1, SOLAR, SOLAR_PHONES, name="Solar Leads")
         extra = []
-    code = main([str(path), "--server", sandbox.url, "--template", "1", "--campaign", "11", "--allocation", "111",
-                 *extra])
+        template = "solar leads" if how.endswith("by name") else "1"
+    code = main([str(path), "--server", sandbox.url, "--template", template, "--campaign", "11",
+                 "--allocation", "111", *extra])
     err = capsys.readouterr().err
     assert code == 0, err
     assert "Warning" not in err and "6 can be sent" in err
     leads = sandbox.leads()
     assert len(leads) == 6 and leads[0]["lead"]["FirstPhone"] == "0300000000"
     assert leads[0]["lead"]["SecondPhone"] == "0410000000"
-    if how == "taught":
+    if how.startswith("taught"):
         assert leads[0]["lead"]["Name"] == "Lead 0" and leads[0]["lead"]["City"] == "Richmond"

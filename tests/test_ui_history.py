@@ -73,6 +73,10 @@ def test_history_lists_both_jobs_and_a_withdraw_reaches_every_lead_with_an_id(
     written = history.model.entries[1].results_path
     assert written and Path(written).is_file() and written in history.status.text()
     assert history.open_button.isEnabled()
+    opened = []
+    monkeypatch.setattr("noojee_desktop.ui.history.QDesktopServices.openUrl", lambda url: opened.append(url))
+    qtbot.mouseClick(history.open_button, Qt.MouseButton.LeftButton)
+    assert [u.toLocalFile() for u in opened] == [written]
     rows = workbook_rows(written)
     assert len(rows) == 9 and rows[0][:4] == ("ExternalLeadId", "Name", "FirstPhone", "City")
     assert all("Inserted" in str(r) for r in rows[1:])

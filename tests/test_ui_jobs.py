@@ -106,6 +106,7 @@ def test_rows_already_loaded_are_asked_about_then_skipped_or_sent_again(qtbot, o
 
 
 @pytest.mark.allow_log(r"Cannot read the saved field lists .* Not a directory", logger="noojee_desktop.core.sheet.fields")
+@pytest.mark.allow_log(r"Cannot read the saved contact hours .* Not a directory", logger="noojee_desktop.core.hours")
 @pytest.mark.allow_log(r"could not (read the upload journal|save the column mapping)", logger="noojee_desktop.ui.importer")
 def test_a_data_folder_that_cannot_be_written_stops_the_upload_with_a_message(qtbot, open_window, sandbox, tmp_path):
     path = write_leads(tmp_path / "list.csv", _leads(n=3))

@@ -41,6 +41,10 @@ THIRD_PARTY_MODULES = (
     "truststore",
     "watchdog",
     "filelock",
+    "phonenumbers",
+    "phonenumbers.data.region_AU",
+    "holidays",
+    "holidays.countries.australia",
 )
 QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg")
 

@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcomes = [None if r.sendable else RowOutcome(Category.INVALID, None, issues_text(r.issues))
                         for r in rows]
             if args.results:
-                up._write_results(args, sheet, outcomes)
+                up._write_results(args, sheet, outcomes, rows)
             up._err("Dry run: nothing was sent.")
             return up.EXIT_OK if all(r.sendable for r in rows) else up.EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):

@@ -4,7 +4,7 @@
         [--sheet NAME] [--map COLUMN=FIELD ...] [--phone-field NAME ...] [--allow-duplicates]
         [--no-external-ids] [--results PATH] [--concurrency N|auto] [--timeout SECONDS]
         [--dry-run] [--resume | --new-upload] [--send-again] [--insecure-http] [--ca-bundle FILE]
-        [--outage-tolerance SECONDS]
+        [--outage-tolerance SECONDS] [--contact-hours STATE=NAME ...]
 
 The API key is read from the environment variable ``NOOJEE_API_KEY``, else from the system
 keyring entry the app saved: service ``noojee-desktop``, user name the server's host as typed
@@ -37,7 +37,6 @@ when fixed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -47,7 +46,6 @@ from typing import Sequence
 
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.credentials import load_key, server_host
-from noojee_desktop.core.engine import summarise
 from noojee_desktop.core.secrets import install_log_masking, register_key
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_SERVER, EXIT_JOURNAL = 0, 1, 2, 3, 4
@@ -105,6 +103,10 @@ def add_job_options(p: argparse.ArgumentParser, *, server_required: bool = False
                    "in the app for this server and template; else guessed from the column names, with a warning")
     p.add_argument("--phone-fields", metavar="F1,F2", help=argparse.SUPPRESS)   # (older scripts)
     p.add_argument("--allow-duplicates", action="store_true", help="let the dialler insert duplicate phone numbers")
+    p.add_argument("--contact-hours", action="append", default=[], metavar="STATE=NAME",
+                   help="the Contact Hours set (its name on the dialler) for the leads of a state or territory, "
+                   "e.g. WA=\"Business Hours WA\"; repeatable. Each row's state comes from its Contact Hours "
+                   "cell, State column, postcode or landline. Default: what the app saved for the template")
     p.add_argument("--no-external-ids", action="store_true",
                    help="do not give rows without an external id one of their own. By default they get a "
                    "stable one (NJL- and 16 characters, the same for the same row of the same file), so that "
@@ -138,7 +140,26 @@ def check_job_options(args) -> int | str:
     if args.no_external_ids and args.generate_external_ids:
         raise UsageError("--no-external-ids and --generate-external-ids contradict each other: give one.")
     args.generate_external_ids = not args.no_external_ids
+    contact_hours_setting(args)     # a mistyped --contact-hours is said at once
     return concurrency
+
+
+def contact_hours_setting(args):
+    """The Contact Hours set of each state: --contact-hours, else the one saved for the template."""
+    from noojee_desktop.core.hours import ContactHours, ContactHoursStore
+
+    items = getattr(args, "contact_hours", None) or []
+    if items:
+        try:
+            return ContactHours.from_options(items)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    try:
+        store = ContactHoursStore()
+        store.use_server(getattr(args, "server", None) or "")
+        return store.find(args.template)
+    except Exception:   # noqa: BLE001 - an unreadable saved setting: the template's default hours
+        return ContactHours()
 
 
 def _concurrency(value: str) -> int | str:
@@ -157,7 +178,11 @@ def _read_and_validate(args):
     from noojee_desktop.core.sheet import validate
 
     sheet, mapping = _read_and_map(args)
-    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates)
+    hours = contact_hours_setting(args)
+    if hours:
+        _err("Contact hours by state: " + ", ".join(f"{k} '{v}'" for k, v in hours.names.items())
+             + "; other states and rows whose state is not known get the template's default.")
+    rows = validate(sheet, mapping, allow_duplicates=args.allow_duplicates, contact_hours=hours)
     return sheet, rows, mapping
 
 
@@ -205,18 +230,17 @@ def _read_and_map(args):
 
 
 def _field_store(args):
-    """The field store for ``--server`` and the numeric ``--template`` (None, None when there is none
-    or it cannot be read: then nothing is known)."""
+    """The field store for ``--server`` and ``--template`` (an id, or the name the app taught the
+    fields under); (None, None) when there is none or it cannot be read: then nothing is known."""
     from noojee_desktop.core.sheet import TemplateFieldStore
 
-    if not args.template.strip().isdigit():
-        return None, None
     try:
         store = TemplateFieldStore()
         store.use_server(args.server or "")
     except Exception:  # noqa: BLE001 - an unreadable store only means nothing is known
         return None, None
-    return store, int(args.template)
+    template = store.find(args.template)
+    return (store, template) if template is not None else (None, None)
 
 
 def _print_validation(rows, mapping=None) -> None:
@@ -285,6 +309,8 @@ async def _resolve_choice(client, args, patience: float = 0.0
     (exit 3) at once; a dialler that cannot be reached is tried again with backoff for up to
     ``patience`` seconds (a scheduled import may start inside a maintenance window), then a
     ServerError; any other answer is a UsageError (exit 2)."""
+    import asyncio
+
     from noojee_desktop.core.api import ApiError, AuthError
 
     deadline = time.monotonic() + patience
@@ -325,6 +351,8 @@ class _ProgressPrinter:
         parts = [f"{p.done}/{p.total} rows"]
         if p.run_total != p.total:      # a resume: this run's own rows
             parts.append(f"this run {p.run_done}/{p.run_total}")
+        from noojee_desktop.core.engine import summarise
+
         parts += [f"{cat.label.lower()} {n}" for cat, n in summarise(p.counts)]
         if p.rate > 0:
             parts.append(f"{p.rate:.1f}/s")
@@ -347,12 +375,16 @@ class _ProgressPrinter:
         self.stream.flush()
 
     async def run(self) -> None:
+        import asyncio
+
         while True:
             await asyncio.sleep(self.interval)
             self.show()
 
 
 def _summary_table(counts: dict[Category, int], total: int) -> str:
+    from noojee_desktop.core.engine import summarise
+
     width = max(len(c.label) for c in Category)
     lines = [f"{'Result'.ljust(width)}  Rows", f"{'-' * width}  ----"]
     lines += [f"{cat.label.ljust(width)}  {n:>4}" for cat, n in summarise(counts)]
@@ -360,12 +392,14 @@ def _summary_table(counts: dict[Category, int], total: int) -> str:
     return "\n".join(lines)
 
 
-def _write_results(args, sheet, outcomes) -> Path | None:
-    from noojee_desktop.core.sheet import default_results_path, write_results
+def _write_results(args, sheet, outcomes, rows=None) -> Path | None:
+    """The results file; ``rows`` (the checked rows) add their warnings to it."""
+    from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
     path = Path(args.results) if args.results else default_results_path(sheet.path)
+    warnings = warnings_text(rows) if rows is not None and len(rows) == len(outcomes) else None
     try:
-        written = write_results(path, sheet, outcomes, overwrite=bool(args.results))
+        written = write_results(path, sheet, outcomes, overwrite=bool(args.results), warnings=warnings)
     except (OSError, ValueError) as e:
         _err(f"The results file {path} could not be written: {e}")
         return None
@@ -427,6 +461,11 @@ def _job_spec(args, journal, server: str, sheet, rows, template, campaign, alloc
             _err(f"{already.sentence()} They are not sent again (Already loaded); use --send-again to send "
                  "them anyway.")
             skip = already.outcomes
+    if mode == "insert":
+        size = jobs.check_allocation_size(journal, server, campaign, allocation,
+                                          sum(1 for r in rows if r.sendable and r.index not in skip))
+        if size.too_big:
+            _err(f"Warning: {size.sentence()}")
     spec = jobs.new_spec(server, template, campaign, allocation, sheet.path, sheet.fingerprint, options, skip)
     spec.mode, spec.extra = mode, extra
     return spec
@@ -510,7 +549,7 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
         _err(summary.message)
     if summary.stopped == "halted" and on_engine is None:
         _err("Then run the same command with --resume (and the fix, e.g. --map) to send the rows not sent.")
-    results = _write_results(args, sheet, summary.outcomes)
+    results = _write_results(args, sheet, summary.outcomes, rows)
     if results is not None and summary.job_id is not None:
         _remember_results(summary.job_id, results)
     if on_summary is not None:
@@ -521,6 +560,8 @@ async def run_upload(args, sheet, rows, concurrency, mapping=None, *, on_engine=
 async def _run_engine(engine, on_engine=None):
     """Run the engine with progress lines; Ctrl+C (or SIGTERM) stops it gracefully, twice at once
     (or ``on_engine(engine)`` hands stopping to the caller)."""
+    import asyncio
+
     printer = _ProgressPrinter(engine)
     loop = asyncio.get_running_loop()
     interrupted = {"n": 0}
@@ -558,6 +599,8 @@ async def _run_engine(engine, on_engine=None):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import asyncio
+
     install_log_masking()
     parser = _parser()
     try:
@@ -577,9 +620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not numeric:
                 # names need the server to be resolved; check them, send nothing
                 asyncio.run(_check_names(args))
-            outcomes = invalid_outcomes(rows)
             if args.results:
-                _write_results(args, sheet, outcomes)
+                _write_results(args, sheet, invalid_outcomes(rows), rows)
             _err("Dry run: nothing was sent.")
             return EXIT_OK if all(r.sendable for r in rows) else EXIT_SOME_FAILED
         if not any(r.sendable for r in rows):

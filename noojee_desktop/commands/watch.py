@@ -420,7 +420,7 @@ class Watch:
             self._failed(path, f"{n} rows, more than --max-rows {self.args.max_rows}; nothing was sent")
             return "moved"
         if not any(r.sendable for r in rows):
-            written = up._write_results(ns, sheet, up.invalid_outcomes(rows))
+            written = up._write_results(ns, sheet, up.invalid_outcomes(rows), rows)
             self._failed(path, f"{n} rows, none can be sent (see the results); nothing was sent",
                          results=written)
             return "moved"

@@ -373,3 +373,41 @@ def check_already_loaded(journal: Journal, server: str, campaign: tuple[int, str
                 result.jobs[job_id] = when
         result.outcomes[index] = outcome
     return result
+
+
+# -- allocation size -----------------------------------------------------------------------------
+#: The vendor advises keeping an allocation under about this many leads.
+ALLOCATION_ADVICE = 10_000
+
+
+@dataclass(frozen=True)
+class AllocationSize:
+    """Leads the journal shows in an allocation already, and how many this upload adds."""
+
+    allocation: str
+    already: int
+    adding: int
+
+    @property
+    def total(self) -> int:
+        return self.already + self.adding
+
+    @property
+    def too_big(self) -> bool:
+        return self.adding > 0 and self.total > ALLOCATION_ADVICE
+
+    def sentence(self) -> str:
+        had = (f"already has {self.already:,} leads loaded from this computer and this file adds "
+               f"{self.adding:,}" if self.already else f"would get {self.adding:,} leads from this file")
+        return (f"Allocation {self.allocation} {had}: {self.total:,} in all. The vendor advises keeping an "
+                f"allocation under about {ALLOCATION_ADVICE:,} leads; consider choosing another allocation "
+                "(or making a new one in Noojee) for some of them.")
+
+
+def check_allocation_size(journal: Journal, server: str, campaign: tuple[int, str], allocation: tuple[int, str],
+                          adding: int) -> AllocationSize:
+    """What the journal shows loaded into this allocation, plus ``adding`` (the rows about to be
+    sent); ``too_big`` when that passes the vendor's advice."""
+    already = journal.inserted_count(server, campaign[0], allocation[0])
+    name = f"'{allocation[1]}'" if allocation[1] else f"#{allocation[0]}"
+    return AllocationSize(name, already, adding)

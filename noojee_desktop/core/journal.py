@@ -475,6 +475,18 @@ class Journal:
             settings.update(values)
             self._db.execute("UPDATE jobs SET settings=? WHERE id=?", (json.dumps(settings, sort_keys=True), job_id))
     # -- already loaded -------------------------------------------------------------------------
+    def inserted_count(self, server: str, campaign_id: int, allocation_id: int) -> int:
+        """How many leads jobs on this computer inserted into this allocation of this server."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT COUNT(*) FROM rows r JOIN jobs j ON j.id = r.job_id WHERE j.server=? AND"
+                    " j.campaign_id=? AND j.allocation_id=? AND r.category=?",
+                    (server_id(server), int(campaign_id), int(allocation_id), Category.INSERTED.value)).fetchone()
+            except sqlite3.Error as e:
+                raise journal_error(e, self.path, "read") from None
+        return int(row[0])
+
     def already_inserted(self, server: str, campaign_id: int, hashes: dict[int, str],
                          external_ids: dict[int, str] | None = None,
                          exclude_job: int | None = None) -> dict[int, tuple[int, str | None, str]]:

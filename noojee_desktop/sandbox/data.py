@@ -93,7 +93,10 @@ DEFAULT_DATA: dict[str, Any] = {
         },
     ],
     "dnc": ["0299999999", "0400000000", "0383210000"],
-    "contact_hours": ["Business Hours", "Evenings", "Weekends", "Default"],
+    # one set per state and territory, so that each lead can be called in its own local hours
+    "contact_hours": ["Business Hours", "Evenings", "Weekends", "Default",
+                      "Business Hours NSW", "Business Hours ACT", "Business Hours VIC", "Business Hours TAS",
+                      "Business Hours QLD", "Business Hours SA", "Business Hours NT", "Business Hours WA"],
 }
 
 

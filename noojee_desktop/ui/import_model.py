@@ -424,6 +424,8 @@ class ImportModel(EditableRows, QAbstractTableModel):
             tip = issue[1] if issue is not None else None
             if tip is None and c in (RESULT, CODE, MESSAGE):
                 return self._result_tooltip(r)
+            if c == ROW:    # where the row's contact hours come from (when set by state)
+                return getattr(self.v.prepared[r], "hours_note", None) if r < len(self.v.prepared) else None
             if c >= FIXED:
                 original = self.fixes.original(r, c - FIXED)
                 if original is not None:

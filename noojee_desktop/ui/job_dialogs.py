@@ -7,6 +7,8 @@
 * :func:`show_journal_problem`: the journal (data folder) cannot be written; nothing is sent.
 * :func:`ask_unknown_phones`: the template's phone fields are not known: Teach fields / Send
   anyway / Cancel.
+* :func:`ask_allocation_size`: the allocation would pass the vendor's advised 10,000 leads:
+  Choose another allocation (recommended) / Send anyway / Cancel.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ def show_journal_problem(parent: QWidget | None, sentence: str) -> QMessageBox:
     box.setStandardButtons(QMessageBox.StandardButton.Close)
     box.open()
     return box
+
+
+def ask_allocation_size(parent: QWidget | None, sentence: str) -> asyncio.Future:
+    """A future resolved with True (send anyway), False or None (nothing sent: choose another allocation)."""
+    box = _box(parent, "allocationSizeBox", QMessageBox.Icon.Warning, "A large allocation", sentence,
+               "Nothing has been sent yet. To use another allocation, choose it at the top and press Upload "
+               "again.")
+    return _ask(box, ("Choose another allocation (recommended)", QMessageBox.ButtonRole.RejectRole,
+                      "chooseOtherAllocationButton", False),
+                ("Send anyway", QMessageBox.ButtonRole.DestructiveRole, "sendAnywayButton", True))
 
 
 def ask_already_loaded(parent: QWidget | None, sentence: str) -> asyncio.Future:

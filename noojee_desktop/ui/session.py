@@ -8,7 +8,8 @@ resume flow); none of them holds the window. It knows:
   upload thread's own);
 - the current Template / Campaign / Allocation ids and names (``ids``, ``names``);
 - the field store (what is known of each template's fields on this server: ``template_fields``,
-  taught with ``teach_fields``) and the upload journal (opened on first use).
+  taught with ``teach_fields``), the Contact Hours set of each state per template
+  (``hours_store``, core.hours.ContactHoursStore) and the upload journal (opened on first use).
 
 Signals: ``clientChanged(client)`` after ``adopt``; ``fieldsChanged(template)`` after a template's
 fields were taught (or imported: template None, any of them); ``choiceChanged(t, c, a)`` whenever the
@@ -24,6 +25,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from noojee_desktop.core.hours import ContactHoursStore
 from noojee_desktop.core.sheet import TemplateFields, TemplateFieldStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ class Session(QObject):
     fieldsChanged = Signal(object)               # a template's fields were taught (None: several)
 
     def __init__(self, make_client: Callable[[str, str], object], parent: QObject | None = None,
-                 *, store: TemplateFieldStore | None = None) -> None:
+                 *, store: TemplateFieldStore | None = None, hours_store: ContactHoursStore | None = None) -> None:
         super().__init__(parent)
         self.make_client = make_client
         self.client = None
@@ -49,6 +51,7 @@ class Session(QObject):
         self.ids: Ids = (None, None, None)
         self.names: tuple[str, str, str] = ("", "", "")
         self.store = store if store is not None else TemplateFieldStore()
+        self.hours_store = hours_store if hours_store is not None else ContactHoursStore()
         self._journal = None
 
     # connection ------------------------------------------------------------------------
@@ -62,6 +65,7 @@ class Session(QObject):
         self.server = server
         self._api_key = api_key
         self.store.use_server(server)
+        self.hours_store.use_server(server)
         self.store.set_presets(server, known_fields or {})     # (none: connected as any dialler)
         self.clientChanged.emit(client)
         return old
@@ -151,6 +155,14 @@ class Session(QObject):
         taught = self.store.import_file(path)
         self.fieldsChanged.emit(None)
         return taught
+
+    def contact_hours(self, template_id: int | None) -> dict[str, str]:
+        """The Contact Hours set of each state saved for the template ({}: the template's default)."""
+        return dict(self.hours_store.get(template_id).names) if template_id is not None else {}
+
+    def save_contact_hours(self, template_id: int, names: dict[str, str]) -> None:
+        """Remember them for the template (with its name, which the headless command may be given)."""
+        self.hours_store.save(template_id, names, template_name=self.names[0] if self.ids[0] == template_id else "")
 
     # journal ---------------------------------------------------------------------------
     def journal(self):

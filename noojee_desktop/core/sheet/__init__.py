@@ -41,7 +41,17 @@ from .reader import (
     read_sheet,
 )
 from .results import RESULT_COLUMNS, default_results_path, write_results
-from .validate import ERROR, WARNING, Issue, PreparedRow, normalise_phone, parse_callback, summarise, validate
+from .validate import (
+    ERROR,
+    WARNING,
+    Issue,
+    PreparedRow,
+    normalise_phone,
+    parse_callback,
+    summarise,
+    validate,
+    warnings_text,
+)
 from .update import validate_update
 
 __all__ = [
@@ -51,5 +61,6 @@ __all__ = [
     "MAX_COLUMNS", "MAX_ROWS", "SUPPORTED", "ReadCancelled", "Sheet", "SpreadsheetError", "cell_text", "read_sheet",
     "RESULT_COLUMNS", "default_results_path", "write_results",
     "ERROR", "WARNING", "Issue", "PreparedRow", "normalise_phone", "parse_callback", "summarise", "validate",
+    "warnings_text",
     "validate_update",
 ]

@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
+
+from noojee_desktop.core.jsonfile import read_json_settings, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -309,23 +310,9 @@ class TemplateFieldStore:
 
     # file --------------------------------------------------------------------------------
     def _load(self) -> None:
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            log.warning("Cannot read the saved field lists (%s); starting empty.", exc)
-            return
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict) or not isinstance(data.get("servers", data.get("templates")), dict):
-                raise ValueError("unexpected layout")
-        except ValueError as exc:
-            log.warning("The saved field lists were damaged (%s); kept aside as %s.bad.", exc, self.path.name)
-            try:
-                os.replace(self.path, self.path.with_name(self.path.name + ".bad"))
-            except OSError:
-                pass
+        data = read_json_settings(self.path, "field lists",
+                                  lambda d: isinstance(d.get("servers", d.get("templates")), dict), log)
+        if data is None:
             return
         data.setdefault("servers", {})
         legacy = data.pop("templates", None)
@@ -335,18 +322,7 @@ class TemplateFieldStore:
         self._data = data
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fields-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._data, fh, indent=1, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, self._data, ".fields-")
 
     # server ------------------------------------------------------------------------------
     def use_server(self, server: str) -> None:
@@ -420,6 +396,17 @@ class TemplateFieldStore:
             e.pop("fields", None)
             e.pop("phone_fields", None)
             self._save()
+
+    def find(self, template: str) -> str | None:
+        """The id of the template called ``template`` (as the app saw it when it was taught) on
+        the current server, or ``template`` itself when it is an id; None when unknown."""
+        text = template.strip()
+        if text.isdigit():
+            return text
+        names = {t: e.get("name", "") for t, e in self._templates().items()}
+        found = [t for t, n in names.items() if n == text] or \
+            [t for t, n in names.items() if n.strip().casefold() == text.casefold()]
+        return found[0] if len(found) == 1 else None
 
     # mappings ----------------------------------------------------------------------------
     def save_mapping(self, template_id: int | str, headers: Sequence[str], mapping: Mapping) -> None:

@@ -18,7 +18,18 @@ from datetime import datetime
 from itertools import repeat
 from operator import itemgetter
 
-from .fields import CALLBACK, DISPOSITION, EXTERNAL_ID, PRIORITY, Mapping
+from noojee_desktop.core.hours import (
+    ContactHours,
+    RowHours,
+    callback_rule,
+    find_place_columns,
+    local_now_text,
+    resolve_rows,
+)
+from noojee_desktop.core.phones import ZERO_MSG as _ZERO_MSG
+from noojee_desktop.core.phones import check_phone, national_problems
+
+from .fields import CALLBACK, CONTACT_HOURS, DISPOSITION, EXTERNAL_ID, PRIORITY, Mapping
 from .reader import Sheet, bulk_allocation
 
 ERROR = "error"
@@ -47,14 +58,15 @@ class PreparedRow:
     issues)`` also works.
     """
 
-    __slots__ = ("index", "row_number", "issues", "_lead")
+    __slots__ = ("index", "row_number", "issues", "_lead", "hours_note")
 
     def __init__(self, index: int, row_number: int, lead: dict[str, str] | None = None,
-                 issues: list[Issue] | None = None):
+                 issues: list[Issue] | None = None, hours_note: str | None = None):
         self.index = index                  # position in Sheet.rows
         self.row_number = row_number        # row in the file, as Excel shows it
         self.issues: list[Issue] = issues if issues is not None else []
         self._lead: dict[str, str] | _Plan | None = lead   # a _Plan until the lead is built
+        self.hours_note = hours_note        # where its contact hours come from (None: not worked out)
 
     @property
     def lead(self) -> dict[str, str]:
@@ -69,6 +81,10 @@ class PreparedRow:
                     v = clean(v)
                     if v:
                         d[f] = v
+            for f, values in lead.extra:
+                v = values[self.index]
+                if v:
+                    d[f] = v
             self._lead = lead = d
         elif lead is None:
             self._lead = lead = {}
@@ -103,7 +119,7 @@ class PreparedRow:
 
     def __reduce__(self):
         # a copy or pickle stands alone: its lead, not the plan holding the whole sheet
-        return (PreparedRow, (self.index, self.row_number, self.lead, self.issues))
+        return (PreparedRow, (self.index, self.row_number, self.lead, self.issues, self.hours_note))
 
     def __repr__(self) -> str:
         return (f"PreparedRow(index={self.index}, row_number={self.row_number}, lead={self.lead!r}, "
@@ -113,7 +129,6 @@ class PreparedRow:
 # --------------------------------------------------------------------------------------
 # phones
 
-_PHONE_STRIP = str.maketrans("", "", " -.()/\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\t'")
 _EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
                  "#GETTING_DATA"}
 
@@ -121,46 +136,9 @@ _EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NU
 def normalise_phone(value: str) -> tuple[str | None, str | None, str]:
     """``(number, problem, severity)``: the number to send (None if unusable) and what is wrong.
 
-    ``problem`` is None for a clean Australian number.
+    ``problem`` is None for an Australian number in use (the rules: :mod:`noojee_desktop.core.phones`).
     """
-    v = value.translate(_PHONE_STRIP)
-    if len(v) == 10 and v[0] == "0" and v.isdigit():
-        return v, None, ""
-    if v.startswith("+"):
-        rest = v[1:]
-        if not rest.isdigit():
-            return None, f"'{value}' is not a phone number (only digits, spaces, brackets and dashes belong in one).", ERROR
-        if rest.startswith("61"):
-            rest = rest[2:]
-            v = rest if rest.startswith("0") else "0" + rest
-        else:
-            if 8 <= len(rest) <= 15:
-                return v, f"'{value}' is not an Australian number; check that the dialler can call overseas.", WARNING
-            return None, f"'{value}' has {len(rest)} digits, which is not a phone number.", ERROR
-    if not v.isdigit():
-        return None, f"'{value}' is not a phone number (only digits, spaces, brackets and dashes belong in one).", ERROR
-    if len(v) == 11 and v.startswith("61") and v[2] in "234578":
-        v = "0" + v[2:]
-    elif len(v) == 12 and v.startswith("610"):
-        v = v[2:]
-    if len(v) == 9 and v[0] in "23478":
-        return ("0" + v, "The leading 0 was missing (the spreadsheet stored the phone as a number); "
-                f"it was put back: 0{v}.", WARNING)
-    if v[0] == "0":
-        if len(v) == 10:
-            return v, None, ""
-        if v.startswith("00") and 10 <= len(v) <= 17:
-            return v, f"'{value}' is an overseas number; check that the dialler can call overseas.", WARNING
-        return None, (f"'{value}' has {len(v)} digits; an Australian number with its area code has 10 "
-                      "(like 03 8321 8199 or 0412 345 678)."), ERROR
-    if v[0] == "1" and (len(v) == 10 and v.startswith(("1300", "1800", "1900")) or len(v) == 6 and v.startswith("13")):
-        return v, None, ""
-    if len(v) == 8:
-        return None, (f"'{value}' has no area code. Add it in front (02, 03, 07 or 08), "
-                      "like 03 8321 8199."), ERROR
-    if 9 <= len(v) <= 15:
-        return v, f"'{value}' does not look like an Australian number; check it.", WARNING
-    return None, f"'{value}' has {len(v)} digits, which is too {'few' if len(v) < 8 else 'many'} for a phone number.", ERROR
+    return check_phone(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -216,7 +194,6 @@ def parse_callback(value: str) -> tuple[str | None, str | None]:
 
 
 _PRIORITIES = {str(i): str(i) for i in range(101)}
-_ZERO_MSG = "The leading 0 was missing (the spreadsheet stored the phone as a number); it was put back."
 _NO_CHANGE_INSERT_MSG = "'<No Change>' only works when updating leads. Put a value in or leave the cell empty."
 
 
@@ -228,15 +205,17 @@ class _Plan:
     """What one validation sends: shared by all its PreparedRows, used when a lead is built.
 
     ``plain``: (column index, field) sent as they are; ``special``: (column index, field,
-    clean) whose cell ``v`` is sent as ``clean(v)`` (nothing when that is None or empty).
+    clean) whose cell ``v`` is sent as ``clean(v)`` (nothing when that is None or empty);
+    ``extra``: (field, value of each row) worked out from other cells (contact hours).
     """
 
-    __slots__ = ("rows", "plain", "special")
+    __slots__ = ("rows", "plain", "special", "extra")
 
-    def __init__(self, rows, plain, special):
+    def __init__(self, rows, plain, special, extra=()):
         self.rows = rows
         self.plain = plain
         self.special = special
+        self.extra = extra
 
 
 def _phone_value(v: str) -> str | None:
@@ -274,23 +253,28 @@ def _no_change_value(v: str) -> str | None:
 
 
 def validate(sheet: Sheet, mapping: Mapping, *, update: bool = False, allow_duplicates: bool = False,
-             now: datetime | None = None) -> list[PreparedRow]:
+             now: datetime | None = None,
+             contact_hours: ContactHours | dict[str, str] | None = None) -> list[PreparedRow]:
     """Check and prepare every row of ``sheet`` (the whole file, not a sample).
 
     ``update``: rows are updates (``<No Change>`` allowed, external id and disposition needed).
     ``allow_duplicates``: duplicate phones inside the file are warnings, not errors.
     ``now``: for "callback in the past" warnings (default: the current time).
+    ``contact_hours``: the Contact Hours set of each state (:class:`ContactHours`); when given,
+    each row gets ``njContactHours`` by the rules of :mod:`noojee_desktop.core.hours` and
+    ``hours_note`` says where it came from.
 
     Works column by column: plain columns (names, addresses...) are screened all together
     with a few C-speed operations and sent as they are; only phone, date, priority and id
     columns are looked at cell by cell. 100k rows take a fraction of a second.
     """
     with bulk_allocation():
-        return _validate(sheet, mapping, update, allow_duplicates, now)
+        hours = contact_hours if isinstance(contact_hours, ContactHours) else ContactHours(dict(contact_hours or {}))
+        return _validate(sheet, mapping, update, allow_duplicates, now, hours)
 
 
 def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bool,
-              now: datetime | None) -> list[PreparedRow]:
+              now: datetime | None, hours: ContactHours) -> list[PreparedRow]:
     headers = sheet.headers
     rows = sheet.rows
     n = len(rows)
@@ -354,6 +338,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
     # special columns, cell by cell (the cleaned values are not kept: a lead is built from
     # its row when it is needed, with the same cleaning)
     phone_outs: list[tuple[str, list[str]]] = []  # per phone column: the numbers ("": none)
+    callback_cols: list[tuple[list[str], str]] = []   # checked once the rows' states are known
     cleaners = []
     for ci, fld, kind in special:
         name = headers[ci]
@@ -380,7 +365,7 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
                                               f"(lower is dialled sooner); found '{v}'."))
         elif kind == "callback":
             cleaners.append((ci, fld, _callback_value(update)))
-            _check_callbacks(col, name, update, now_text, add)
+            callback_cols.append((col, name))
         else:  # "nochange": a plain column of an update that uses <No Change>
             cleaners.append((ci, fld, _no_change_value))
             for i, v in enumerate(col):
@@ -406,6 +391,21 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
                     if first != i:
                         add(i, Issue(name, dup_severity, f"Same phone number as row {numbers[first]} ({num}); "
                                                          "the dialler would reject it as a duplicate."))
+
+    # each row's state: its contact hours (when a setting is given) and its callback's local time
+    row_hours = None
+    if n and (hours or callback_cols):
+        row_hours = _row_hours(headers, mapping, mapped, columns, phone_outs, hours, n)
+        if hours:
+            seen_warnings: dict[str, Issue] = {}
+            for i, h in enumerate(row_hours):
+                if h.warning:
+                    issue = seen_warnings.get(h.warning)
+                    if issue is None:
+                        issue = seen_warnings[h.warning] = Issue(None, WARNING, h.warning)
+                    add(i, issue)
+    for col, name in callback_cols:
+        _check_callbacks(col, name, update, now_text, add, row_hours, now)
 
     # row-level checks: a phone on every row, unique external ids, what updates need
     if phone_outs:
@@ -447,7 +447,10 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
                     add(i, Issue(headers[disp_ci], ERROR, "An update needs a disposition."))
 
     # the rows: built without __init__ (a third of the time for 100k of them)
-    plan = _Plan(rows, tuple(plain_out), tuple(cleaners))
+    extra = ()
+    if row_hours is not None and hours:
+        extra = ((CONTACT_HOURS, [h.name for h in row_hours]),)
+    plan = _Plan(rows, tuple(plain_out), tuple(cleaners), extra)
     if len(numbers) != n:
         raise ValueError(f"the sheet has {n} rows but {len(numbers)} row numbers")
     prepared = list(map(object.__new__, repeat(PreparedRow, n)))
@@ -456,84 +459,106 @@ def _validate(sheet: Sheet, mapping: Mapping, update: bool, allow_duplicates: bo
         p.row_number = number
         p.issues = iss or []  # (never an empty list: None until the first issue)
         p._lead = plan
+        p.hours_note = None
+    if extra:
+        for p, h in zip(prepared, row_hours):
+            p.hours_note = h.note
     return prepared
+
+
+def _row_hours(headers, mapping: Mapping, mapped, columns, phone_outs, hours: ContactHours, n: int
+               ) -> list[RowHours]:
+    """Per row, its state and the contact hours it gets (see core.hours.resolve_rows)."""
+    own_ci = next((ci for ci, f in mapped if f == CONTACT_HOURS), None)
+    state_ci, post_ci = find_place_columns(headers, mapping.columns)
+    return resolve_rows(hours, n, own=columns[own_ci] if own_ci is not None else None,
+                        state_col=columns[state_ci] if state_ci is not None else None,
+                        postcode_col=columns[post_ci] if post_ci is not None else None,
+                        phones=[out for _, out in phone_outs])
 
 
 _LOST_ZERO_FIRST = frozenset("23478")
 
 
+def _whole_column_numbers(col) -> tuple[list[str], bool] | None:
+    """(numbers, lost zero) when a whole phone column has one of the two shapes that fill most
+    columns, recognised with a few C-speed operations on the column joined into one string:
+    every filled cell a 10-digit number starting with 0 (spaces allowed: 03 8321 8199), or every
+    cell a 9-digit number that lost its leading 0. None otherwise."""
+    n = len(col)
+    joined = "\n".join(col)
+    if not n or joined.count("\n") != n - 1:  # a line break inside a cell
+        return None
+    digits = joined.replace(" ", "")
+    if not digits.replace("\n", "").encode("ascii", "replace").isdigit():  # ASCII digits only
+        return None
+    seps = "\n" * (n - 1)
+    if len(digits) == 10 * n - 1 and digits[9::10] == seps:  # every cell 9 digits
+        if _LOST_ZERO_FIRST.issuperset(digits[::10]):  # ... that lost their leading 0
+            return ("0" + digits.replace("\n", "\n0")).split("\n"), True
+        return None
+    if len(digits) == 11 * n - 1 and digits[10::11] == seps:  # every cell 10 digits
+        if not digits[::11].strip("0"):  # ... starting with 0
+            return digits.split("\n"), False
+        return None
+    parts = digits.split("\n")
+    if set(map(len, parts)) <= {0, 10} and not "".join(parts)[::10].strip("0"):
+        return parts, False  # every filled cell a 10-digit number starting with 0
+    return None
+
+
 def _check_phones(col, name: str, issues: list, add) -> list[str]:
     """Clean one phone column and report its problems: the number of each cell ("": none).
 
-    Two shapes that fill whole columns are recognised with a few C-speed operations on the
-    column joined into one string: every filled cell a 10-digit number starting with 0
-    (spaces allowed: 03 8321 8199), or every cell a 9-digit number that lost its leading 0.
-    Otherwise cell by cell, the common shapes inline and the rest through
-    :func:`normalise_phone` (which gives the same numbers, and is what builds the lead).
+    Every number is classified by core.phones (its exact cache makes that a dictionary look-up
+    for most numbers); the common shapes are cleaned without :func:`check_phone` (which gives
+    the same numbers, and is what builds the lead).
     """
     n = len(col)
     zero_issue = Issue(name, WARNING, _ZERO_MSG)  # one object shared by every row it applies to
-    joined = "\n".join(col)
-    if n and joined.count("\n") == n - 1:  # no line break inside a cell: one line per cell
-        digits = joined.replace(" ", "")
-        if digits.replace("\n", "").encode("ascii", "replace").isdigit():  # ASCII digits only
-            seps = "\n" * (n - 1)
-            if len(digits) == 10 * n - 1 and digits[9::10] == seps:  # every cell 9 digits
-                if _LOST_ZERO_FIRST.issuperset(digits[::10]):  # ... that lost their leading 0
-                    if issues.count(None) == n:
-                        issues[:] = map(list, repeat((zero_issue,), n))
-                    else:
-                        for i, iss in enumerate(issues):
-                            if iss is None:
-                                issues[i] = [zero_issue]
-                            else:
-                                iss.append(zero_issue)
-                    return ("0" + digits.replace("\n", "\n0")).split("\n")
-            elif len(digits) == 11 * n - 1 and digits[10::11] == seps:  # every cell 10 digits
-                if not digits[::11].strip("0"):  # ... starting with 0
-                    return digits.split("\n")
+    whole = _whole_column_numbers(col)
+    if whole is not None:
+        out, lost_zero = whole
+        if lost_zero:
+            if issues.count(None) == n:
+                issues[:] = map(list, repeat((zero_issue,), n))
             else:
-                parts = digits.split("\n")
-                lengths = set(map(len, parts))
-                if lengths <= {0, 10} and not "".join(parts)[::10].strip("0"):
-                    return parts  # every filled cell a 10-digit number starting with 0
-        del digits
-    del joined
+                for i, iss in enumerate(issues):
+                    if iss is None:
+                        issues[i] = [zero_issue]
+                    else:
+                        iss.append(zero_issue)
+        for i, severity, template in national_problems(out):
+            v = col[i]
+            if lost_zero:   # as check_phone: what is wrong with the number, not the restored 0
+                issues[i].remove(zero_issue)
+            add(i, Issue(name, severity, template.format(value=v, digits=len(v.replace(" ", "")))))
+            if severity == ERROR:
+                out[i] = ""
+        return out
     out = [""] * n
     for i, v in enumerate(col):
         if not v:
             continue
-        if v.isdigit():
-            if len(v) == 10 and v[0] == "0":
-                out[i] = v
-                continue
-            if len(v) == 9 and v[0] in "23478":  # a number that lost its leading 0
-                out[i] = "0" + v
-                iss = issues[i]
-                if iss is None:
-                    issues[i] = [zero_issue]
-                else:
-                    iss.append(zero_issue)
-                continue
-        else:
-            w = v.replace(" ", "")
-            if len(w) == 10 and w[0] == "0" and w.isdigit():
-                out[i] = w
-                continue
-            if v[0] == "#" and v in _EXCEL_ERRORS:
-                add(i, _excel_error(name, v))
-                continue
-        num, problem, sev = normalise_phone(v)
+        if v[0] == "#" and v in _EXCEL_ERRORS:
+            add(i, _excel_error(name, v))
+            continue
+        num, problem, sev = check_phone(v)
         if problem is not None:
-            add(i, zero_issue if sev == WARNING and problem.startswith("The leading 0") else Issue(name, sev, problem))
+            add(i, zero_issue if problem is _ZERO_MSG else Issue(name, sev, problem))
         if num is not None:
             out[i] = num
     return out
 
 
-def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add) -> None:
-    """Report the problems of one callback-date column (each distinct value parsed once)."""
+def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add,
+                     row_hours: list[RowHours] | None = None, now: datetime | None = None) -> None:
+    """Report the problems of one callback-date column (each distinct value parsed once): not a
+    date, no time, in the past (in the lead's own zone when its state is known), outside the
+    hours the law allows calls."""
     parsed: dict[str, tuple[str | None, str | None]] = {}
+    rules: dict[str, Issue | None] = {}
+    now_by_state: dict[str | None, str] = {None: now_text}
     notime_issue = None
     for i, v in enumerate(col):
         if not v:
@@ -557,15 +582,40 @@ def _check_callbacks(col: list[str], name: str, update: bool, now_text: str, add
             if notime_issue is None:
                 notime_issue = Issue(name, WARNING, warn)
             add(i, notime_issue)
-        if norm < now_text:
-            add(i, Issue(name, WARNING, f"The callback date {norm} is in the past; "
+        state = row_hours[i].state if row_hours is not None else None
+        local_now = now_by_state.get(state)
+        if local_now is None:
+            local_now = now_by_state[state] = local_now_text(state, now) or now_text
+        if norm < local_now:
+            where = f" (it is {local_now} in {state})" if state else ""
+            add(i, Issue(name, WARNING, f"The callback date {norm} is in the past{where}; "
                                         "the dialler will call as soon as it can."))
+            continue
+        if norm not in rules:
+            rule = callback_rule(norm)
+            rules[norm] = None if rule is None else Issue(
+                name, WARNING, f"{rule} It is still sent: the dialler's Contact Hours decide when it calls.")
+        if rules[norm] is not None:
+            add(i, rules[norm])
+
+
+def warnings_text(rows: Sequence[PreparedRow]) -> dict[int, str]:
+    """Row index -> what the checks said of it without refusing it ("The leading 0 was missing...;
+    ...default contact hours"), for a results file's Warnings column."""
+    out = {}
+    for r in rows:
+        if r.issues:
+            notes = [i.message for i in r.issues if i.severity == WARNING]
+            if notes:
+                out[r.index] = "; ".join(notes)
+    return out
 
 
 def summarise(rows: Sequence[PreparedRow]) -> dict[str, int]:
     """Counts for the GUI and the headless command: rows, sendable, with errors, with warnings."""
-    errors = sum(1 for r in rows if not r.sendable)
-    warnings = sum(1 for r in rows if r.sendable and r.issues)
+    flagged = [r for r in rows if r.issues]     # (most rows have none)
+    errors = sum(1 for r in flagged if not r.sendable)
+    warnings = len(flagged) - errors
     return {"rows": len(rows), "sendable": len(rows) - errors, "errors": errors, "warnings": warnings}
 
 

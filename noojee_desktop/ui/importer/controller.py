@@ -26,7 +26,8 @@ from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
 from noojee_desktop.ui.importer.states import RUNNING, Actions, State, rows_to_load
 from noojee_desktop.ui.importer.upload_run import (
-    HALTED_TEXT, UploadRunner, already_loaded, finish_text, job_lock, job_spec, make_engine, retry_job,
+    HALTED_TEXT, UploadRunner, allocation_size_ok, already_loaded, finish_text, job_lock, job_spec, make_engine,
+    retry_job,
 )
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.workers import run_in_background
@@ -51,6 +52,7 @@ class ImportController(QObject):
     statusChanged = Signal(str)            # the upload's status line ("Preparing...", "Finished in ...")
     optionsChanged = Signal(bool, bool)    # (allow duplicates, generate external ids)
     modeChanged = Signal(str, str)         # (insert or update, an update's disposition for every row or "")
+    contactHoursChanged = Signal(object)   # {state: Contact Hours set} now in use ({}: the template's default)
     problem = Signal(str, object)          # (title, exception or message): to show in a box
     halted = Signal(str)                   # the engine paused itself: why, and what to change
     busy = Signal(str)                     # the list is being uploaded elsewhere (who, since when): nothing sent
@@ -58,17 +60,18 @@ class ImportController(QObject):
     finished = Signal(object)              # an upload ended: its JobSummary, or None (error / stopped early)
 
     def __init__(self, session, settings, parent: QObject | None = None, *, ask_already_loaded=None,
-                 ask_unknown_phones=None) -> None:
+                 ask_unknown_phones=None, ask_allocation_size=None) -> None:
         """``ask_unknown_phones(sentence)``: an awaitable answer, job_dialogs.SEND_AGAIN (send anyway)
         or None (nothing is sent), before uploading to a template whose phone fields are not known;
         without it the upload goes ahead. ``ask_already_loaded(sentence)``: an awaitable answer,
         job_dialogs.SKIP / SEND_AGAIN / None
         (cancel), when rows of the file were inserted into the campaign by an earlier upload;
-        without it they are skipped."""
+        without it they are skipped. ``ask_allocation_size``: see upload_run.allocation_size_ok."""
         super().__init__(parent)
         self.session = session
         self._ask_already_loaded = ask_already_loaded
         self._ask_unknown_phones = ask_unknown_phones
+        self._ask_allocation_size = ask_allocation_size
         self._settings = settings
         self.model = ImportModel(self)
         self.bulk = BulkEdits(self.model, lambda: self.opts.check_with(), self)   # many cells: state LOADING
@@ -187,6 +190,12 @@ class ImportController(QObject):
     def set_disposition(self, text: str) -> None:
         self.set_mode(self.opts.mode, text)
 
+    def set_contact_hours(self, names: dict[str, str]) -> None:
+        """The Contact Hours set of each state's leads (saved for the template); rows checked again."""
+        if self.opts.set_contact_hours(names, save=self.session.save_contact_hours):
+            self.contactHoursChanged.emit(dict(self.opts.contact_hours))
+            self._options_edited()
+
     def _options_edited(self) -> None:
         if self._job is None:        # (a read or check running now re-checks when it ends)
             self._recheck_if_options_changed()
@@ -254,6 +263,8 @@ class ImportController(QObject):
     # mapping ---------------------------------------------------------------------------
     def _choice_changed(self, template, _campaign, _allocation) -> None:
         old, self._template = self._template, template
+        if template != old and self.opts.set_contact_hours(self.session.contact_hours(template)):
+            self.contactHoursChanged.emit(dict(self.opts.contact_hours))
         if template != old and not self._running and self.opts.for_template(template):
             self.optionsChanged.emit(self.opts.allow_duplicates, self.opts.generate_external_ids)
             self.modeChanged.emit(self.opts.mode, self.opts.disposition)
@@ -387,6 +398,8 @@ class ImportController(QObject):
                 skip = None
             elif fresh and not fixed:
                 skip = await self._already_loaded_choice()
+                if skip is not None and not await allocation_size_ok(self, skip, self._ask_allocation_size):
+                    skip = None     # the user chooses another allocation: nothing sent
             if lock is None or skip is None or self._stop_requested:
                 self._stop_requested = True      # "Stopped before sending anything."
                 return

@@ -15,9 +15,12 @@ itself is :func:`check_rows` (pure: run it on a pool thread).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
 
 INSERT, UPDATE = "insert", "update"
 
@@ -35,6 +38,7 @@ class CheckWith:
     update: bool = False
     allow_duplicates: bool = False
     disposition: str | None = None     # an update's one disposition for every row (None: the column's)
+    contact_hours: tuple[tuple[str, str], ...] = ()   # (state, Contact Hours set) of inserts (core.hours)
 
 
 def check_rows(sheet, mapping, how: CheckWith) -> list:
@@ -43,7 +47,7 @@ def check_rows(sheet, mapping, how: CheckWith) -> list:
 
     if how.update:
         return validate_update(sheet, mapping, disposition=how.disposition)
-    return validate(sheet, mapping, allow_duplicates=how.allow_duplicates)
+    return validate(sheet, mapping, allow_duplicates=how.allow_duplicates, contact_hours=dict(how.contact_hours))
 
 
 def row_checker(sheet, mapping, how: CheckWith):
@@ -67,6 +71,7 @@ class UploadOptions(QObject):
         self.allow_duplicates = settings.flag(OPT_ALLOW_DUPLICATES)
         self.generate_external_ids = settings.flag(_template_key(None, "generate_external_ids"), True)
         self.disposition = settings.text(_template_key(None, "disposition"))
+        self.contact_hours: dict[str, str] = {}   # the template's, set by the controller (core.hours store)
 
     @property
     def update(self) -> bool:
@@ -110,6 +115,20 @@ class UploadOptions(QObject):
         self.changed.emit()
         return True
 
+    def set_contact_hours(self, names: dict[str, str], save=None) -> bool:
+        """The Contact Hours set of each state (the template's: ``save(template, names)`` keeps them)."""
+        names = {s: n for s, n in dict(names).items() if n}
+        if save is not None and self.template is not None:
+            try:
+                save(self.template, names)
+            except OSError:
+                log.warning("could not save the contact hours", exc_info=True)
+        if names == self.contact_hours:
+            return False
+        self.contact_hours = names
+        self.changed.emit()
+        return True
+
     # what a job and a check take ----------------------------------------------------------
     def flags(self) -> dict[str, bool]:
         """The options journaled with a job (an update sends what the file says: both off)."""
@@ -132,4 +151,4 @@ class UploadOptions(QObject):
     def check_with(self) -> CheckWith:
         if self.update:
             return CheckWith(update=True, disposition=self.disposition or None)
-        return CheckWith(allow_duplicates=self.allow_duplicates)
+        return CheckWith(allow_duplicates=self.allow_duplicates, contact_hours=tuple(sorted(self.contact_hours.items())))

@@ -120,7 +120,7 @@ class ResultsPanel(QWidget):
 
     # export -----------------------------------------------------------------------------
     def export(self, failed_only: bool = False) -> Path | None:
-        from noojee_desktop.core.sheet import default_results_path, write_results
+        from noojee_desktop.core.sheet import default_results_path, warnings_text, write_results
 
         sheet = self.model.sheet
         if sheet is None:
@@ -128,7 +128,7 @@ class ResultsPanel(QWidget):
         try:
             path = default_results_path(sheet.path, "failed" if failed_only else "results")
             write_results(path, sheet, list(self.model.outcomes), failed_only=failed_only,
-                          warnings=None if failed_only else row_warnings(self.model.prepared), about=self._about())
+                          warnings=None if failed_only else warnings_text(self.model.prepared), about=self._about())
         except Exception as exc:
             message, details = describe_exception(exc)
             show_error(self, "Results not saved", message, details)
@@ -151,12 +151,3 @@ class ResultsPanel(QWidget):
         if self.last_export is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_export.parent)))
 
-
-def row_warnings(prepared) -> dict[int, str]:
-    """What the check said of each row without refusing it ("The leading 0 was missing...")."""
-    out = {}
-    for p in prepared:
-        notes = [i.message for i in p.issues if i.severity == "warning"]
-        if notes:
-            out[p.index] = "; ".join(notes)
-    return out

@@ -2,7 +2,7 @@
 
     SampleBanner / ResumeBanner   (sandbox sample offer, interrupted upload)
     FileBar  [+ search, filter]   (open, recent, drop, sheet chooser, reading progress)
-    notice
+    notice  [Contact hours by state...]
     TablePart.table  |  UploadPanel + ResultsPanel      (in a vertical splitter)
 
 Parts never talk to each other: each asks the controller (or the resume flow) through its
@@ -16,9 +16,10 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from noojee_desktop.ui import job_dialogs
+from noojee_desktop.ui.contact_hours import ContactHoursPart
 from noojee_desktop.ui.errors import show_error, show_exception
 from noojee_desktop.ui.importer.banners import FieldsBanner, FixesBanner, ResumeBanner, SampleBanner
 from noojee_desktop.ui.importer.controller import RUNNING, ImportController, State
@@ -49,7 +50,8 @@ class ImportTab(QWidget):
         self.session = session
         c = self.controller = ImportController(
             session, settings, self, ask_already_loaded=lambda sentence: job_dialogs.ask_already_loaded(self, sentence),
-            ask_unknown_phones=self._ask_unknown_phones)
+            ask_unknown_phones=self._ask_unknown_phones,
+            ask_allocation_size=lambda sentence: job_dialogs.ask_allocation_size(self, sentence))
         self.model = c.model
         self.resume = ResumeFlow(session, c, self)
 
@@ -75,7 +77,12 @@ class ImportTab(QWidget):
         self.file_bar.extra_row.addWidget(self.table_part.search_edit)
         self.file_bar.extra_row.addWidget(self.table_part.filter_combo)
         layout.addWidget(self.file_bar)
-        layout.addWidget(self.table_part.notice)
+        # above the table, by the column mapping: which Contact Hours set each state's leads get
+        self.contact_hours = ContactHoursPart(session.hours_store.names)
+        above = QHBoxLayout()
+        above.addWidget(self.table_part.notice, 1)
+        above.addWidget(self.contact_hours, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(above)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +131,8 @@ class ImportTab(QWidget):
         # the table
         tp.mappingEdited.connect(c.edit_mapping)
         tp.phoneToggled.connect(c.toggle_phone)
+        self.contact_hours.edited.connect(c.set_contact_hours)
+        c.contactHoursChanged.connect(self.contact_hours.show_setting)
         c.checked.connect(lambda mapping, rebuild: tp.show_checked(mapping, self.session.ids[0], rebuild))
         c.checked.connect(self._show_fields_check)
         self.fields_banner.teachRequested.connect(self.teach_fields)

@@ -92,6 +92,21 @@ def already_loaded(session, model):
     return lambda _progress, _cancel: jobs.check_already_loaded(journal, server, campaign, prepared)
 
 
+async def allocation_size_ok(controller, skip, ask) -> bool:
+    """Before sending: False when this file plus what the journal shows in the chosen allocation
+    passes the vendor's advised size and ``ask(sentence)`` (awaitable True: send anyway) said no."""
+    from noojee_desktop.core import jobs
+    from noojee_desktop.ui.workers import run_in_background
+
+    session, model = controller.session, controller.model
+    journal, server = session.journal(), session.journal_server
+    (_t, c, a), names = session.ids, session.names
+    adding = sum(1 for p in model.prepared if p.sendable and p.index not in (skip or {}))
+    size = await run_in_background(lambda _p, _c: jobs.check_allocation_size(
+        journal, server, (c, names[1]), (a, names[2]), adding), parent=controller)
+    return not size.too_big or ask is None or bool(await ask(size.sentence()))
+
+
 def retry_job(journal, done_engine, model, rows: list[int], options: dict[str, bool]) -> int:
     """"Retry failed rows" after the mapping or options changed: core.jobs.create_retry_job.
     Blocking (journal writes): run it on a pool thread."""
