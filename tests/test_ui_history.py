@@ -69,7 +69,8 @@ def test_history_lists_both_jobs_and_a_withdraw_reaches_every_lead_with_an_id(
     # write the upload's results file again, from the journal
     assert history.select_job(1)
     assert not history.open_button.isEnabled()           # none written yet
-    qtbot.mouseClick(history.write_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(history.resultsWritten, timeout=10000):
+        qtbot.mouseClick(history.write_button, Qt.MouseButton.LeftButton)
     written = history.model.entries[1].results_path
     assert written and Path(written).is_file() and written in history.status.text()
     assert history.open_button.isEnabled()

@@ -304,6 +304,10 @@ async def scenario() -> None:
     await until(tab.fields_banner.isVisible)
     await pause()
     save(window, "10-fields-unknown.png")
+    window.tabs.setCurrentWidget(window.lead_form)      # the form says so too, and offers to teach them
+    await pause()
+    save(window, "13-form-fields-unknown.png")
+    window.tabs.setCurrentWidget(tab)
 
     # 11. teaching them from the header row of a file exported from the template in Noojee
     dialog = tab.teach_fields()

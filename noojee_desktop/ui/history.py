@@ -74,9 +74,11 @@ class HistoryModel(QAbstractTableModel):
 
 
 class HistoryDialog(QDialog):
-    """Upload history; ``withdrawn(summary)`` after a withdraw it started has ended."""
+    """Upload history; ``withdrawn(summary)`` after a withdraw it started has ended,
+    ``resultsWritten(path)`` after a results file was written again."""
 
     withdrawn = Signal(object)
+    resultsWritten = Signal(object)     # the Path of a results file written again
 
     def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,22 +193,32 @@ class HistoryDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(e.results_path))
 
     @Slot()
-    def write_results(self) -> Path | None:
-        """Write the selected job's results file again; says where."""
+    def write_results(self) -> None:
+        """Write the selected job's results file again (on a pool thread: a big job takes a while);
+        ``resultsWritten(path)`` and the status line say where."""
         from noojee_desktop.core.history import write_job_results
+        from noojee_desktop.ui.workers import run_in_background
 
         e = self.selected()
         if e is None:
-            return None
-        try:
-            path = write_job_results(self.session.journal(), e.id)
-        except Exception as exc:  # noqa: BLE001 - a folder that cannot be written is said, not raised
-            log.warning("could not write the results file", exc_info=True)
-            self.status.setText(f"The results file of job {e.id} could not be written: {exc}")
-            return None
-        self.status.setText(f"Results of job {e.id} written to {path}")
-        self.refresh()
-        return path
+            return
+        journal, job_id = self.session.journal(), e.id
+
+        def done(path) -> None:
+            self.write_button.setEnabled(True)
+            self.status.setText(f"Results of job {job_id} written to {path}")
+            self.refresh()
+            self.resultsWritten.emit(path)
+
+        def failed(exc) -> None:   # a folder that cannot be written is said, not raised
+            log.warning("could not write the results file: %s", exc)
+            self.write_button.setEnabled(True)
+            self.status.setText(f"The results file of job {job_id} could not be written: {exc}")
+
+        self.write_button.setEnabled(False)
+        self.status.setText(f"Writing the results of job {job_id}\u2026")
+        run_in_background(lambda _p, _c: write_job_results(journal, job_id), on_success=done, on_failure=failed,
+                          parent=self)
 
     @Slot()
     def withdraw(self):

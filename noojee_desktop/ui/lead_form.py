@@ -112,8 +112,10 @@ class LeadForm(QWidget):
         self.unknown_note = QLabel("")
         name(self.unknown_note, "unknownFieldsNote")
         self.unknown_note.setWordWrap(True)
+        self.unknown_note.setStyleSheet("QLabel { background: #fff4cc; border: 1px solid #c99a00;"
+                                        " border-radius: 4px; padding: 6px; }")
         self.unknown_note.hide()
-        fields_box_layout.addWidget(self.unknown_note)
+        fields_box_layout.insertWidget(0, self.unknown_note)     # (above the empty form)
         self.edit_fields = self.edit_fields_button = QPushButton("Edit fields\u2026")
         name(self.edit_fields, "editFieldsButton")
         self.edit_fields.setToolTip("Teach or correct the template's fields and phone fields")
