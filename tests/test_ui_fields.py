@@ -86,6 +86,12 @@ def test_unknown_template_is_warned_taught_from_a_noojee_export_then_uploaded_ri
     offered = [combo.itemData(i) for i in range(combo.count()) if combo.itemText(i)]
     assert set(offered) - {None} == set(SOLAR) | set(SYSTEM_FIELDS) | {combo.itemData(combo.findText(TYPE_FIELD))}
     assert combo.itemText(0) == IGNORE and "Full Name" not in offered
+    assert "left out" not in combo.toolTip()
+    combo.setCurrentIndex(0)                                # (ignore): said so where it is chosen
+    assert "The column 'Full Name' is left out (not sent)" in combo.toolTip()
+    qtbot.waitUntil(lambda: tab.model.mapping.columns["Full Name"] is None and not tab.loading, timeout=5000)
+    combo.setCurrentIndex(combo.findData("Name"))
+    qtbot.waitUntil(lambda: tab.model.mapping.columns["Full Name"] == "Name" and not tab.loading, timeout=5000)
     assert _inserts(sandbox) == []
     # then uploaded right: no question, every lead with the template's phone fields
     qtbot.mouseClick(tab.upload_button, Qt.MouseButton.LeftButton)

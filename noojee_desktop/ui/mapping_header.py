@@ -102,6 +102,9 @@ class MappingHeader(QHeaderView):
             combo.setToolTip(f"No known field of the template matched '{header}': it is sent as a field named "
                              f"'{f}', which the dialler ignores unless the template has one. Choose a field, or "
                              "teach the template's fields.")
+        elif f is None:
+            combo.setToolTip(f"The column '{header}' is left out (not sent). Choose the template field it goes "
+                             "to, or type a field name.")
         else:
             combo.setToolTip(f"Which field of the template the column '{header}' goes to")
 
