@@ -70,3 +70,17 @@ def test_every_control_can_be_reached_on_a_small_screen(qtbot, make_window, size
     rows = [e for e in win.lead_form.edits.values()
             if e.visibleRegion().boundingRect().height() == e.height()]
     assert len(rows) >= 4, f"only {len(rows)} fields in view ({scroll.viewport().height()} px)"
+
+
+def test_a_dialog_taller_than_the_screen_is_kept_on_it(qtbot, make_window):
+    from PySide6.QtWidgets import QDialog, QListWidget, QVBoxLayout
+
+    win = make_window([])
+    dialog = QDialog(win)          # anyone's dialog: a long list that would push its buttons off
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QListWidget())
+    dialog.resize(500, win.screen().availableGeometry().height() + 400)
+    dialog.show()
+    area = win.screen().availableGeometry()
+    qtbot.waitUntil(lambda: area.contains(dialog.frameGeometry()), timeout=2000)
+    dialog.close()

@@ -1,6 +1,13 @@
-"""Capture the main states of the real window (run under Xvfb for a real X server):
+"""Capture the main states of the real window (run under Xvfb for a real X server), on the
+screens users have: 1366x768 (the README's pictures, next to this script), 1024x700, and
+1366x768 at 150 % scale (in the folders named so):
 
-    xvfb-run -a -s "-screen 0 1400x900x24" python docs/screenshots/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1366x768x24" python docs/screenshots/make_screenshots.py
+    SHOTS=1024x700 xvfb-run -a -s "-screen 0 1024x700x24" python docs/screenshots/make_screenshots.py
+    SHOTS=scale-1.5 QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1366x768x24" \
+        python docs/screenshots/make_screenshots.py
+
+The window opens at the size the app chooses for that screen (as a user first sees it).
 
 Starts the app as ``noojee-desktop --sandbox`` (a throw-away home directory, so nothing of the
 user's is touched), sends one lead, shows the "previous upload was interrupted" banner, loads a demo lead list
@@ -22,6 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE / os.environ["SHOTS"] if os.environ.get("SHOTS") else HERE
 HOME = Path(tempfile.mkdtemp(prefix="noojee-shots-"))
 for var, sub in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config"),
                  ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
@@ -149,8 +157,15 @@ async def pause(seconds=0.4):
 
 
 def save(widget, name: str) -> None:
-    path = HERE / name
-    widget.grab().save(str(path))
+    """A PNG of ``widget`` in 256 colours (a screenshot of a form needs no more; a third the size)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    OUT.mkdir(exist_ok=True)
+    path = OUT / name
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_Indexed8,
+                                                     Qt.ImageConversionFlag.ThresholdDither)
+    image.save(str(path), "PNG", 0)
     print(path)
 
 
@@ -158,8 +173,7 @@ async def scenario() -> None:
     from noojee_desktop.app import build_window
 
     window = build_window(["--sandbox"])
-    window.resize(1380, 860)
-    window.show()
+    window.show()      # at the size the app chose for this screen
     chooser = window.chooser
 
     def pick(key, text):
@@ -235,7 +249,7 @@ async def scenario() -> None:
     # 6. the upload history: what this computer loaded (the made-up interrupted job, discarded above,
     # and the upload just made)
     history = window.open_history()
-    history.resize(1180, 420)
+    history.resize(min(1180, window.width()), 420)
     await pause()
     save(history, "06-upload-history.png")
 

@@ -48,7 +48,9 @@ class ResultChart(QWidget):
         return QSize(320, max(1, len(self._rows())) * line + 8)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(220, self.fontMetrics().height() + 14)
+        """Room for every bar, in two columns (a short window draws them so): never one cut off."""
+        line = self.fontMetrics().height() + 6
+        return QSize(220, max(1, -(-len(self._rows()) // 2)) * line + 8)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -62,20 +64,23 @@ class ResultChart(QWidget):
             return
         label_w = max(fm.horizontalAdvance(result_text(c)) for c, _ in rows) + 12
         count_w = max(fm.horizontalAdvance(f"{n:,}") for _, n in rows) + 10
-        bar_space = max(20, self.width() - label_w - count_w - 8)
+        columns = 1 if self.height() >= len(rows) * line + 8 else 2
+        per_column = -(-len(rows) // columns)
+        column_w = self.width() / columns
+        bar_space = max(20, column_w - label_w - count_w - 8)
         top_n = max(n for _, n in rows)
         text_pen = QPen(self.palette().color(self.foregroundRole()))
         for i, (cat, n) in enumerate(rows):
-            y = 4 + i * line
+            x, y = column_w * (i // per_column), 4 + (i % per_column) * line
             painter.setPen(text_pen)
-            painter.drawText(QRectF(4, y, label_w, line - 4), Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(x + 4, y, label_w, line - 4), Qt.AlignmentFlag.AlignVCenter,
                              result_text(cat))
             w = max(2.0, bar_space * n / top_n)
             colour = QColor(cat.colour)
             painter.setPen(QPen(colour.darker(160), 1))
             painter.setBrush(colour if cat is not Category.PENDING else QColor("#f4f4f4"))
-            painter.drawRoundedRect(QRectF(label_w, y + 1, w, line - 6), 3, 3)
+            painter.drawRoundedRect(QRectF(x + label_w, y + 1, w, line - 6), 3, 3)
             painter.setPen(text_pen)
-            painter.drawText(QRectF(label_w + w + 6, y, count_w, line - 4), Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(x + label_w + w + 6, y, count_w, line - 4), Qt.AlignmentFlag.AlignVCenter,
                              f"{n:,}")
         painter.end()

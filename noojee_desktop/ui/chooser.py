@@ -73,6 +73,7 @@ class Chooser(QWidget):
             name(status, f"{key}Status")
             status.setWordWrap(True)
             status.setStyleSheet("color: #8a1c1c;")
+            status.hide()
             retry = QPushButton("Retry")
             name(retry, f"{key}RetryButton")
             retry.hide()
@@ -154,6 +155,7 @@ class Chooser(QWidget):
         combo.blockSignals(False)
         combo.setEnabled(False)
         level.status.clear()
+        level.status.hide()       # (no empty line under the dropdowns)
         level.retry.hide()
 
     @qasync.asyncSlot()
@@ -182,6 +184,7 @@ class Chooser(QWidget):
             log.warning("loading %s list failed: %s\n%s", key, message, details)
             self._clear(key, f"(could not load {TITLES[key].lower()}s)")
             level.status.setText(message.split("\n")[0])
+            level.status.show()
             level.status.setToolTip(message)
             level.retry.show()
             self.listFailed.emit(key, message)
@@ -193,6 +196,7 @@ class Chooser(QWidget):
         combo.clear()
         if not items:
             combo.addItem(f"(no {TITLES[key].lower()}s)")
+            level.status.show()
             level.status.setText(
                 "This key sees no templates." if key == "template" else f"No {TITLES[key].lower()}s here.")
             level.status.setStyleSheet("color: palette(mid);")

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QFrame, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from noojee_desktop import APP_NAME, __version__, resources_path
@@ -23,7 +23,7 @@ from noojee_desktop.ui.lead_form import LeadForm
 from noojee_desktop.ui.session import Session
 from noojee_desktop.ui.settings import AppSettings, load_key, save_key, server_host
 from noojee_desktop.ui.tasks import TaskSet
-from noojee_desktop.ui.widgets import fill_recent_menu, fit_title, fit_to_screen, name
+from noojee_desktop.ui.widgets import FitScrollArea, ScreenFit, fill_recent_menu, fit_title, fit_to_screen, name
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.is_shut_down = False
         self.tasks = TaskSet()
         self._dialog: ConnectionDialog | None = None
+        self._screen_fit = ScreenFit(self)     # every dialog of the window stays on the screen
         self._history = None        # the Upload history dialog, once opened
 
         central = QWidget()
@@ -101,9 +102,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         # on a small screen (or a large scale factor) the window may be smaller than what it
         # holds: it scrolls then, so nothing is out of reach
-        scroll = QScrollArea()
+        scroll = FitScrollArea()
         name(scroll, "windowScroll")
-        scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(central)
         self.setCentralWidget(scroll)
@@ -118,6 +118,14 @@ class MainWindow(QMainWindow):
         self._make_menu()
         self._show_template_fields()
         fit_to_screen(self, *PREFERRED_SIZE)
+
+    def childEvent(self, event) -> None:  # noqa: N802 (Qt)
+        """A dialog of this window (anyone's) is kept inside the screen whenever it shows."""
+        super().childEvent(event)
+        child = event.child()
+        fit = getattr(self, "_screen_fit", None)
+        if fit is not None and event.polished() and isinstance(child, QWidget) and child.isWindow():
+            child.installEventFilter(fit)
 
     # menu ------------------------------------------------------------------------------
     def _make_menu(self) -> None:

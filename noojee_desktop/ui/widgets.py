@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QSizePolicy, QSpacerItem, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QScrollArea, QSizePolicy, QSpacerItem, QWidget
 
 #: room for a window's frame (title bar, borders), which is not known before it is shown
 FRAME_ALLOWANCE = (16, 48)
@@ -87,3 +87,95 @@ def fit_title(box: QMessageBox) -> QMessageBox:
         layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum),
                        layout.rowCount(), 0, 1, max(1, layout.columnCount()))
     return box
+
+
+class FitScrollArea(QScrollArea):
+    """Its widget fills the view and is never made smaller than its minimum size: scroll bars
+    appear only when the window is smaller than that (a small screen, a large scale factor).
+
+    (``setWidgetResizable`` would size a widget holding word-wrapped labels by its *preferred*
+    height and scroll on an ordinary screen.)"""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(False)
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt)
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)     # (QScrollArea follows the widget's resizes there)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        room = self.maximumViewportSize()
+        v_bar, h_bar = self.verticalScrollBar().sizeHint().width(), self.horizontalScrollBar().sizeHint().height()
+        tall = least.height() > room.height()
+        wide = least.width() > room.width() - (v_bar if tall else 0)
+        tall = tall or (wide and least.height() > room.height() - h_bar)
+        widget.resize(max(least.width(), room.width() - (v_bar if tall else 0)),
+                      max(least.height(), room.height() - (h_bar if wide else 0)))
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Shrink ``window`` (down to its minimum size) and move it so that it and its frame lie in
+    its screen's available area: a dialog taller than a small or scaled screen loses its buttons."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame_w = max(window.frameGeometry().width() - window.width(), FRAME_ALLOWANCE[0] if window.isWindow() else 0)
+    frame_h = max(window.frameGeometry().height() - window.height(), 0)
+    w = max(window.minimumWidth(), min(window.width(), area.width() - frame_w))
+    h = max(window.minimumHeight(), min(window.height(), area.height() - frame_h))
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.x()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.y()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(max(x, area.x()), max(y, area.y()))
+
+
+class ScreenFit(QObject):
+    """Keeps dialogs inside the screen (``keep_on_screen``) each time one shows: installed as an
+    event filter on a window's own dialogs, and for any other window when it takes the focus."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.focusWindowChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, window) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if window is None:
+            return
+        for widget in QApplication.topLevelWidgets():
+            if widget.isVisible() and widget.windowHandle() is window and not isinstance(widget, QMenu):
+                QTimer.singleShot(0, lambda w=widget: _fit_later(w))
+                return
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+            QTimer.singleShot(0, lambda w=watched: _fit_later(w))
+        return False
+
+
+def _fit_later(window: QWidget) -> None:
+    import shiboken6
+
+    if shiboken6.isValid(window) and window.isVisible():
+        keep_on_screen(window)

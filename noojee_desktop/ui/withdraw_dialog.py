@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from noojee_desktop.ui.importer.upload_panel import progress_text
 from noojee_desktop.ui.table_columns import CODE, FIXED, MESSAGE, RESULT, ROW
-from noojee_desktop.ui.widgets import name
+from noojee_desktop.ui.widgets import keep_on_screen, name
 from noojee_desktop.ui.withdraw_run import WithdrawRun
 
 SUGGESTED = ("Do Not Call", "Wrong List")
@@ -220,6 +220,7 @@ class WithdrawDialog(QDialog):
         self.table.show()
         self.layout().setStretch(self._filler, 0)
         self.resize(self.width(), max(self.height(), 640))
+        keep_on_screen(self)              # (640 is more than a small or scaled screen has)
         self.progress.show()
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)

@@ -43,6 +43,7 @@ class FileBar(QWidget):
         self.recent_button.setMenu(self.recent_menu)
         self.file_label = QLabel("No file open. Open a lead list or drop it here.")
         name(self.file_label, "fileLabel")
+        self.file_label.setWordWrap(True)        # a long file name wraps rather than widen the window
         self.sheet_combo = QComboBox()
         name(self.sheet_combo, "sheetCombo")
         self.sheet_combo.hide()

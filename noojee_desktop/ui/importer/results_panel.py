@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from noojee_desktop.ui.chart import ResultChart
 from noojee_desktop.ui.errors import describe_exception, show_error
@@ -59,6 +59,7 @@ class ResultsPanel(QWidget):
         self.chart = ResultChart()
         lower.addWidget(self.chart, 1)
         side = QVBoxLayout()
+        grid = QGridLayout()      # two by two: the table keeps more of a small screen's height
         self.export_button = QPushButton("&Export results")
         name(self.export_button, "exportResultsButton")
         self.export_button.setToolTip("Save every row with its result next to the original file")
@@ -81,8 +82,10 @@ class ResultsPanel(QWidget):
         name(self.export_status, "exportStatus")
         self.export_status.setWordWrap(True)
         self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for b in (self.export_button, self.export_failed_button, self.retry_button, self.retry_rejected_button):
-            side.addWidget(b)
+        buttons = (self.export_button, self.export_failed_button, self.retry_button, self.retry_rejected_button)
+        for i, b in enumerate(buttons):
+            grid.addWidget(b, *divmod(i, 2))
+        side.addLayout(grid)
         side.addWidget(self.export_status)
         side.addStretch(1)
         lower.addLayout(side)

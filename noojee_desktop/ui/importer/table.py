@@ -74,13 +74,17 @@ class TablePart(QObject):
 
         self.search_edit = QLineEdit()
         name(self.search_edit, "searchEdit")
-        self.search_edit.setPlaceholderText("Search rows\u2026 (Ctrl+F)")
+        self.search_edit.setPlaceholderText("Search\u2026 (Ctrl+F)")
+        self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance(
+            self.search_edit.placeholderText()) + 40)      # the whole hint, and the clear button
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMaximumWidth(220)
         self.search_edit.textChanged.connect(model.set_search)
         self.filter_combo = QComboBox()
         name(self.filter_combo, "resultFilterCombo")
         self.filter_combo.setToolTip("Show only rows with this result")
+        self.filter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.filter_combo.setMinimumContentsLength(14)
         for label, cats in result_filters():
             self.filter_combo.addItem(label, cats)
         self.filter_combo.currentIndexChanged.connect(

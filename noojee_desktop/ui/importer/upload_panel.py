@@ -136,7 +136,7 @@ class UploadPanel(QWidget):
         self.allow_dup_check.setToolTip(
             "Send leads even when their phone number is already in the campaign or appears twice "
             "in this file. Off: the dialler refuses them as duplicates.")
-        self.safe_ids_check = QCheckBox("Give rows without an external id a safe one "
+        self.safe_ids_check = QCheckBox("Give rows without an external id a safe one\n"
                                         "(so they can be updated or withdrawn later)")
         name(self.safe_ids_check, "generateExternalIdsCheck")
         self.safe_ids_note = QLabel("recommended with duplicates allowed")
