@@ -38,7 +38,7 @@ DEFAULT_DATA: dict[str, Any] = {
             "fields": ["Name", "StreetAddress", "City", "State", "PostCode",
                        "FirstPhone", "SecondPhone", "Email"],
             "phone_fields": ["FirstPhone", "SecondPhone"],
-            "dispositions": ["Sale", "Not Interested", "Call Back", "Wrong Number", "Answering Machine"],
+            "dispositions": ["Sale", "Not Interested", "Call Back", "Wrong Number", "Answering Machine", "Do Not Call", "Wrong List"],
             "campaigns": [
                 {"id": 11, "name": "Solar VIC", "allocations": [
                     {"id": 111, "name": "VIC Week 1"},
@@ -61,7 +61,7 @@ DEFAULT_DATA: dict[str, Any] = {
             "fields": ["FirstName", "LastName", "PolicyNumber", "RenewalDate",
                        "MobilePhone", "HomePhone", "Suburb", "Postcode"],
             "phone_fields": ["MobilePhone", "HomePhone"],
-            "dispositions": ["Renewed", "Declined", "Call Back", "Quote Sent", "Wrong Number"],
+            "dispositions": ["Renewed", "Declined", "Call Back", "Quote Sent", "Wrong Number", "Do Not Call", "Wrong List"],
             "campaigns": [
                 {"id": 21, "name": "Home Insurance 2025", "allocations": [
                     {"id": 211, "name": "January Renewals"},
@@ -79,7 +79,7 @@ DEFAULT_DATA: dict[str, Any] = {
             "name": "Charity Donors",
             "fields": ["DonorName", "Phone", "AltPhone", "LastGiftAmount", "LastGiftDate", "Email"],
             "phone_fields": ["Phone", "AltPhone"],
-            "dispositions": ["Donated", "Pledged", "No Donation", "Do Not Contact", "Call Back"],
+            "dispositions": ["Donated", "Pledged", "No Donation", "Do Not Contact", "Call Back", "Do Not Call", "Wrong List"],
             "campaigns": [
                 {"id": 31, "name": "Winter Appeal", "allocations": [
                     {"id": 311, "name": "Regular Donors"},

@@ -41,6 +41,12 @@ class MappingHeader(QHeaderView):
         self._headers: list[str] = []
         self._phones: set[str] = set()
         self._known: set[str] = set()
+        # One child timer (not QTimer.singleShot): it dies with the header, so a reposition queued
+        # just before the table closes can never run on a deleted header.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self.reposition)
         self.sectionResized.connect(self._schedule)
         self.sectionMoved.connect(self._schedule)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -153,7 +159,7 @@ class MappingHeader(QHeaderView):
 
     @Slot()
     def _schedule(self, *args) -> None:
-        QTimer.singleShot(0, self, self.reposition)     # (not once the header is gone)
+        self._later.start()
 
     def updateGeometries(self) -> None:  # noqa: N802
         super().updateGeometries()

@@ -64,11 +64,9 @@ class FieldsBanner(Banner):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.row.addWidget(self.label, 1)
-        self.button = QPushButton("Teach fields\u2026")
-        name(self.button, "teachFieldsButton")
-        self.button.setToolTip("Tell Lead Loader this template's fields and phone fields (once for this dialler)")
-        self.button.clicked.connect(self.teachRequested)
-        self.row.addWidget(self.button)
+        self.button = self.add_button("Teach fields\u2026", "teachFieldsButton",
+                                      "Tell Lead Loader this template's fields and phone fields (once for this dialler)",
+                                      self.teachRequested)
 
     def show_check(self, unknown: str | None, template_name: str) -> None:
         """``unknown``: core.sheet.phone_check's sentence (None: the phone fields are known: hidden)."""
