@@ -25,9 +25,9 @@ from noojee_desktop.ui.import_model import ImportModel, prepare_rows
 from noojee_desktop.ui.importer.bulk_edit import BulkEdits
 from noojee_desktop.ui.importer.options import OPT_ALLOW_DUPLICATES, UploadOptions, check_rows, row_checker
 from noojee_desktop.ui.importer.states import RUNNING, Actions, State, rows_to_load
+from noojee_desktop.ui.importer.upload_questions import already_loaded_choice, hold_job, phones_confirmed
 from noojee_desktop.ui.importer.upload_run import (
-    HALTED_TEXT, UploadRunner, allocation_size_ok, already_loaded, finish_text, job_lock, job_spec, make_engine,
-    retry_job,
+    HALTED_TEXT, UploadRunner, allocation_size_ok, finish_text, job_spec, make_engine, retry_job,
 )
 from noojee_desktop.ui.tasks import TaskSet
 from noojee_desktop.ui.workers import run_in_background
@@ -388,16 +388,18 @@ class ImportController(QObject):
         model = self.model
         lock = None
         try:
-            lock = self._hold_job(retry, resume_job_id)     # one owner per list
+            spec = (self._engine_done.job if retry and self._engine_done is not None
+                    else job_spec(self.session, model, self.opts.flags(), resume_job_id))
+            lock = hold_job(self.session, spec, self.busy.emit)     # one owner per list
             done = self._engine_done
             # rows fixed since the last upload: sent (with any retried) by a job continuing the last one
             fixed = done is not None and resume_job_id is None and model.edit_count != self._upload_edits
             skip = {}
             fresh = lock is not None and not retry and resume_job_id is None and not self.opts.update
-            if fresh and not await self._phones_confirmed():      # (a resume was decided on before)
+            if fresh and not await phones_confirmed(model.mapping, self._ask_unknown_phones):      # (a resume was decided on before)
                 skip = None
             elif fresh and not fixed:
-                skip = await self._already_loaded_choice()
+                skip = await already_loaded_choice(self.session, model, self._ask_already_loaded, self)
                 if skip is not None and not await allocation_size_ok(self, skip, self._ask_allocation_size):
                     skip = None     # the user chooses another allocation: nothing sent
             if lock is None or skip is None or self._stop_requested:
@@ -442,42 +444,6 @@ class ImportController(QObject):
                 gc.unfreeze()
             if shiboken6.isValid(self):    # not when the window was torn down mid-upload
                 self._upload_ended(engine, summary)
-
-    def _hold_job(self, retry: bool, resume_job_id: int | None):
-        """The job's lock (core.jobs.JobLock) before anything is written or sent; None (and
-        ``busy`` emitted) when another window or process runs this list."""
-        from noojee_desktop.core import jobs
-
-        spec = (self._engine_done.job if retry and self._engine_done is not None
-                else job_spec(self.session, self.model, self.opts.flags(), resume_job_id))
-        try:
-            return job_lock(self.session, spec).acquire()
-        except jobs.JobBusy as e:
-            self.busy.emit(str(e))
-            return None
-
-    async def _phones_confirmed(self) -> bool:
-        """The template's phone fields are known, or the user chose to send anyway."""
-        from noojee_desktop.core.sheet import phone_check
-        from noojee_desktop.ui.job_dialogs import SEND_AGAIN
-
-        unknown = phone_check(self.model.mapping)
-        if unknown is None or self._ask_unknown_phones is None:
-            return True
-        return await self._ask_unknown_phones(unknown) == SEND_AGAIN
-
-    async def _already_loaded_choice(self):
-        """Rows an earlier job inserted into this campaign: {} to send everything, their outcomes
-        to skip them, None when the user cancelled. Checked on a pool thread."""
-        from noojee_desktop.ui.job_dialogs import SKIP
-
-        found = await run_in_background(already_loaded(self.session, self.model), parent=self)
-        if not found:
-            return {}
-        answer = await self._ask_already_loaded(found.sentence()) if self._ask_already_loaded else SKIP
-        if answer is None:
-            return None
-        return found.outcomes if answer == SKIP else {}
 
     def _upload_ended(self, engine, summary) -> None:
         self.runner.finish(summary)
