@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox, QPushButton
 
 from noojee_desktop.core.hours import ContactHoursStore
 from noojee_desktop.ui.import_model import FIXED, ROW
-from ui_helpers import pick_solar, teach_sandbox_fields
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

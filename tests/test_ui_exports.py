@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from noojee_desktop import __version__, resources_path
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
+from helpers.leads import write_leads
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

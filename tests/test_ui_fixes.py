@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from noojee_desktop.core.codes import Category
 from noojee_desktop.core.sheet import read_sheet
 from noojee_desktop.ui.import_model import FIXED, MESSAGE, RESULT
-from ui_helpers import pick_solar, teach_sandbox_fields
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

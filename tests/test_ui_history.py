@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QRadioB
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.history import MODE, RESULTS, STATE
 from test_ui_update import column, load, upload, write
-from ui_helpers import pick_solar, teach_sandbox_fields
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from noojee_desktop.core.codes import Category
-from ui_helpers import write_leads
+from helpers.leads import write_leads
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CategoryRole
 from noojee_desktop.ui.importer.controller import State
-from ui_helpers import pick_solar, teach_sandbox_fields, write_leads
+from helpers.leads import write_leads
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QRadioButton
 from helpers.leads import write_leads
 from noojee_desktop.core.codes import Category
 from noojee_desktop.ui.import_model import CODE, MESSAGE, RESULT
-from ui_helpers import pick_solar, teach_sandbox_fields
+from helpers.sandbox import teach_sandbox_fields
+from helpers.ui import pick_solar
 
 pytestmark = pytest.mark.usefixtures("qloop")
 
