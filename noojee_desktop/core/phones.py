@@ -99,7 +99,6 @@ def _parse(pattern: str):
         return ("alt", branches)
 
     def seq():
-        nonlocal pos
         items = []
         while pos < len(pattern) and pattern[pos] not in "|)":
             a = atom()

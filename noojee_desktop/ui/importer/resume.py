@@ -149,7 +149,7 @@ class ResumeFlow(QObject):
     @qasync.asyncSlot()
     async def resume_interrupted(self) -> None:
         """Reopen the file, check it is the same, restore the dropdowns, resume the job."""
-        job, session, controller = self.job, self.session, self.controller
+        job, controller = self.job, self.controller
         if job is None or controller.uploading or self._resuming:
             return
         self._after_connecting = False
